@@ -1,0 +1,94 @@
+/* ExecuTorch program schema (pytorch/executorch schema/program.fbs): field ids
+ * and union tags, for use with the checked reader in fb.h. */
+#ifndef WICK_FORMAT_PTE_H
+#define WICK_FORMAT_PTE_H
+
+/* Program */
+enum {
+  PROGRAM_VERSION = 0,
+  PROGRAM_EXECUTION_PLAN = 1,
+  PROGRAM_CONSTANT_BUFFER = 2,
+  PROGRAM_BACKEND_DELEGATE_DATA = 3,
+  PROGRAM_SEGMENTS = 4,
+  PROGRAM_CONSTANT_SEGMENT = 5,
+  PROGRAM_MUTABLE_DATA_SEGMENTS = 6,
+  PROGRAM_NAMED_DATA = 7,
+};
+/* ExecutionPlan */
+enum {
+  PLAN_NAME = 0,
+  PLAN_CONTAINER_META = 1,
+  PLAN_VALUES = 2,
+  PLAN_INPUTS = 3,
+  PLAN_OUTPUTS = 4,
+  PLAN_CHAINS = 5,
+  PLAN_OPERATORS = 6,
+  PLAN_DELEGATES = 7,
+  PLAN_NON_CONST_BUFFER_SIZES = 8,
+};
+/* EValue: union KernelTypes val */
+enum { EVALUE_VAL_TYPE = 0, EVALUE_VAL = 1 };
+enum {
+  KT_NONE = 0,
+  KT_NULL = 1,
+  KT_INT = 2,
+  KT_BOOL = 3,
+  KT_DOUBLE = 4,
+  KT_TENSOR = 5,
+  KT_STRING = 6,
+  KT_INT_LIST = 7,
+  KT_DOUBLE_LIST = 8,
+  KT_BOOL_LIST = 9,
+  KT_TENSOR_LIST = 10,
+  KT_OPT_TENSOR_LIST = 11,
+};
+/* Tensor */
+enum {
+  TENSOR_SCALAR_TYPE = 0,
+  TENSOR_STORAGE_OFFSET = 1,
+  TENSOR_SIZES = 2,
+  TENSOR_DIM_ORDER = 3,
+  TENSOR_REQUIRES_GRAD = 4,
+  TENSOR_DATA_BUFFER_IDX = 5,
+  TENSOR_ALLOCATION_INFO = 6,
+  TENSOR_LAYOUT = 7,
+  TENSOR_SHAPE_DYNAMISM = 8,
+  TENSOR_EXTRA_INFO = 9,
+};
+enum { ALLOC_MEMORY_ID = 0, ALLOC_OFFSET_LOW = 1, ALLOC_OFFSET_HIGH = 2 };
+enum { EXTRA_MUTABLE_SEGMENTS_IDX = 0, EXTRA_FQN = 1, EXTRA_LOCATION = 2 };
+enum { LOCATION_CONSTANT_SEGMENT = 0, LOCATION_EXTERNAL = 1 };
+/* Scalars and lists: a single field 0 */
+enum { SCALAR_VAL = 0, LIST_ITEMS = 0 };
+/* Chain, Instruction */
+enum { CHAIN_INPUTS = 0, CHAIN_OUTPUTS = 1, CHAIN_INSTRUCTIONS = 2, CHAIN_STACKTRACE = 3 };
+enum { INSTR_ARGS_TYPE = 0, INSTR_ARGS = 1 };
+enum {
+  IA_NONE = 0,
+  IA_KERNEL_CALL = 1,
+  IA_DELEGATE_CALL = 2,
+  IA_MOVE_CALL = 3,
+  IA_JUMP_FALSE_CALL = 4,
+  IA_FREE_CALL = 5,
+};
+enum { KCALL_OP_INDEX = 0, KCALL_ARGS = 1 };
+enum { DCALL_DELEGATE_INDEX = 0, DCALL_ARGS = 1 };
+enum { MOVE_FROM = 0, MOVE_TO = 1 };
+enum { JUMP_COND = 0, JUMP_DEST = 1 };
+enum { FREE_VALUE = 0 };
+enum { OPERATOR_NAME = 0, OPERATOR_OVERLOAD = 1 };
+/* Delegates */
+enum { DELEGATE_ID = 0, DELEGATE_PROCESSED = 1, DELEGATE_COMPILE_SPECS = 2 };
+enum { DATAREF_LOCATION = 0, DATAREF_INDEX = 1 };
+enum { COMPILE_SPEC_KEY = 0, COMPILE_SPEC_VALUE = 1 };
+/* Buffers and segments */
+enum { BUFFER_STORAGE = 0 };
+enum { DATA_SEGMENT_OFFSET = 0, DATA_SEGMENT_SIZE = 1 };
+enum { SUBSEG_SEGMENT_INDEX = 0, SUBSEG_OFFSETS = 1 };
+enum { NAMED_DATA_KEY = 0, NAMED_DATA_SEGMENT_INDEX = 1 };
+
+/* The "eh00" extended header at byte 8. */
+#define PTE_EXT_HEADER_OFFSET 8
+#define PTE_EXT_HEADER_MIN_LEN 24
+
+#endif
