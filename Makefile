@@ -29,7 +29,7 @@ fuzz:
 	@./tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 size:
-	@./tools/size.sh
+	@./scripts/size.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

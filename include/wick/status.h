@@ -7,6 +7,7 @@
 #define WICK_STATUS_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -57,6 +58,16 @@ void wick_diag_prefix(wick_diag *d, const char *fmt, ...)
 #endif
     ;
 void wick_diag_clear(wick_diag *d);
+
+/* printf-style formatting without stdio (the runtime core's own formatter):
+ * flags '-' '0', width, precision, length hh h l ll z, conversions
+ * d i u x X c s p f g e %. Returns the full length, like C99 vsnprintf. */
+int wick_snprintf(char *buf, size_t n, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+int wick_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 
 #ifdef __cplusplus
 }

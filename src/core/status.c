@@ -1,5 +1,4 @@
 /* Status names, messages and the caller-owned diagnostic. */
-#include <stdio.h>
 #include <string.h>
 
 #include "wick/status.h"
@@ -52,7 +51,7 @@ wick_status wick_diag_set(wick_diag *d, wick_status s, const char *fmt, ...) {
   d->status = s;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+  wick_vsnprintf(d->msg, sizeof d->msg, fmt, ap);
   va_end(ap);
   return s;
 }
@@ -64,7 +63,7 @@ void wick_diag_prefix(wick_diag *d, const char *fmt, ...) {
   old[sizeof old - 1] = '\0';
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+  int n = wick_vsnprintf(d->msg, sizeof d->msg, fmt, ap);
   va_end(ap);
   if (n < 0) n = 0;
   size_t used = (size_t)n < sizeof d->msg ? (size_t)n : sizeof d->msg - 1;

@@ -1,5 +1,4 @@
 /* dtypes, tensor headers and value helpers. */
-#include <stdio.h>
 #include <string.h>
 
 #include "wick/tensor.h"
@@ -138,10 +137,10 @@ bool wick_tensor_same_shape(const wick_tensor *a, const wick_tensor *b) {
 const char *wick_tensor_describe(const wick_tensor *t, char *buf, size_t n) {
   if (n == 0) return buf;
   const char *dn = wick_dtype_name(t->dtype);
-  size_t used = (size_t)snprintf(buf, n, "%s[", dn ? dn : "?");
+  size_t used = (size_t)wick_snprintf(buf, n, "%s[", dn ? dn : "?");
   for (int i = 0; i < t->dim && used < n; i++)
-    used += (size_t)snprintf(buf + used, n - used, i ? ",%d" : "%d", (int)t->sizes[i]);
-  if (used < n) snprintf(buf + used, n - used, "]");
+    used += (size_t)wick_snprintf(buf + used, n - used, i ? ",%d" : "%d", (int)t->sizes[i]);
+  if (used < n) wick_snprintf(buf + used, n - used, "]");
   return buf;
 }
 

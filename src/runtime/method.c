@@ -1,7 +1,6 @@
 /* Method instantiation (values, memory plan, constants, kernel binding) and
  * the instruction loop. Everything is carved from caller arenas at load;
  * execute allocates nothing. */
-#include <stdio.h>
 #include <string.h>
 
 #include "runtime/internal.h"
@@ -239,9 +238,9 @@ wick_status wick_method_load(const wick_program *p, const char *name, const wick
         if (r->bad || nm == NULL) return BAIL_MALFORMED(r, d, "operator");
         char full[256];
         if (ov && ov[0])
-          snprintf(full, sizeof full, "%s.%s", nm, ov);
+          wick_snprintf(full, sizeof full, "%s.%s", nm, ov);
         else
-          snprintf(full, sizeof full, "%s", nm);
+          wick_snprintf(full, sizeof full, "%s", nm);
         const wick_kernel *kern = wick_find_kernel(full);
         if (kern == NULL)
           return wick_diag_set(d, WICK_ERR_MISSING_KERNEL,
@@ -252,10 +251,13 @@ wick_status wick_method_load(const wick_program *p, const char *name, const wick
         if (s) return s;
         ins_->fn = kern->fn;
         ins_->name = kern->name;
-        ins_->nargs = args.len;
+        /* Returns repeat the out arguments (checked above): pass the schema's
+         * arguments only. */
+        size_t siglen = strlen(kern->signature);
+        ins_->nargs = (siglen == 1 && kern->signature[0] == '*') ? args.len : (uint32_t)siglen;
         ins_->argv = bump_alloc(&b, (size_t)args.len * sizeof(wick_value *));
         if (args.len && ins_->argv == NULL) return arena_short(d);
-        for (uint32_t j = 0; j < args.len; j++) {
+        for (uint32_t j = 0; j < ins_->nargs; j++) {
           int32_t vi = fb_vec_i32(r, args, j);
           ins_->argv[j] = &m->values[vi];
         }

@@ -1,6 +1,5 @@
 /* Program loading: the extended header, full structural verification of every
  * execution plan, segments, constants and named data, and method metadata. */
-#include <stdio.h>
 #include <string.h>
 
 #include "runtime/internal.h"
@@ -211,12 +210,26 @@ wick_status wick_check_signature(const wick_kernel *k, const wick_value *values,
   (void)nvalues;
   const char *sig = k->signature ? k->signature : "";
   size_t n = strlen(sig);
-  bool any_arity = n > 0 && sig[n - 1] == '*' && sig[0] == '*' && n == 1;
-  if (!any_arity && args.len != n)
+  bool any_arity = n == 1 && sig[0] == '*';
+  /* ExecuTorch call sites list the schema's arguments and then its returns;
+   * for out-variants each return is the same value as the matching trailing
+   * out argument ("add.out(self, other, alpha, out) -> out" passes 5). */
+  uint32_t nret = args.len > n ? args.len - (uint32_t)n : 0;
+  if (!any_arity && (args.len < n || nret > n))
     return wick_diag_set(d, WICK_ERR_MALFORMED,
-                         "instruction %u: %s takes %zu arguments, the program passes %u", instr,
-                         k->name, n, args.len);
-  for (uint32_t i = 0; i < args.len && !any_arity; i++) {
+                         "instruction %u: %s takes %zu arguments (plus returns), the program "
+                         "passes %u",
+                         instr, k->name, n, args.len);
+  for (uint32_t j = 0; j < nret && !any_arity; j++) {
+    int32_t ret = fb_vec_i32(r, args, (uint32_t)n + j);
+    int32_t out = fb_vec_i32(r, args, (uint32_t)n - nret + j);
+    if (ret != out)
+      return wick_diag_set(d, WICK_ERR_MALFORMED,
+                           "instruction %u: %s return %u is value %d but its out argument is "
+                           "value %d",
+                           instr, k->name, j, ret, out);
+  }
+  for (uint32_t i = 0; i < n && !any_arity; i++) {
     int kind = kinds[fb_vec_i32(r, args, i)];
     bool ok;
     bool none = kind == WICK_VAL_NONE;
@@ -711,7 +724,7 @@ fb_table wick_program_find_plan(const wick_program *p, fb_reader *r, const char 
   size_t used = 0;
   for (uint32_t i = 0; i < plans.len && used < sizeof names - 1; i++) {
     const char *nm = wick_program_method_name(p, i);
-    used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+    used += (size_t)wick_snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
                              nm ? nm : "?");
   }
   wick_diag_set(d, WICK_ERR_NOT_FOUND, "no method named '%s' (methods: %s)", name, names);
@@ -755,9 +768,9 @@ wick_status wick_method_operator_name(const wick_program *p, const char *method,
   const char *ov = fb_get_str(&r, &op, OPERATOR_OVERLOAD, NULL);
   if (r.bad || nm == NULL) return malformed(d, &r, "operator table");
   if (ov && ov[0])
-    snprintf(buf, n, "%s.%s", nm, ov);
+    wick_snprintf(buf, n, "%s.%s", nm, ov);
   else
-    snprintf(buf, n, "%s", nm);
+    wick_snprintf(buf, n, "%s", nm);
   return WICK_OK;
 }
 

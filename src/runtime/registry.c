@@ -1,5 +1,4 @@
 /* Kernel registry: caller tables (newest first), then the built-in portable kernels. */
-#include <stdio.h>
 #include <string.h>
 
 #include "wick/kernel.h"
@@ -35,9 +34,9 @@ const wick_kernel *wick_find_kernel(const char *name) {
 const wick_kernel *wick_find_kernel2(const char *name, const char *overload) {
   char full[256];
   if (overload && overload[0])
-    snprintf(full, sizeof full, "%s.%s", name, overload);
+    wick_snprintf(full, sizeof full, "%s.%s", name, overload);
   else
-    snprintf(full, sizeof full, "%s", name);
+    wick_snprintf(full, sizeof full, "%s", name);
   return wick_find_kernel(full);
 }
 
@@ -46,7 +45,7 @@ wick_status wick_kernel_fail(wick_kernel_ctx *ctx, wick_status s, const char *fm
   char msg[WICK_DIAG_LEN];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  wick_vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   return wick_diag_set(ctx->diag, s, "%s (instruction %u): %s",
                        ctx->op_name ? ctx->op_name : "kernel", (unsigned)ctx->instr_index, msg);
