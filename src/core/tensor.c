@@ -89,8 +89,11 @@ wick_status wick_tensor_init(wick_tensor *t, int dtype, int dim, const int64_t *
   if (dim < 0 || dim > WICK_MAX_DIM || wick_dtype_size(dtype) == 0) return WICK_ERR_INVALID_ARGUMENT;
   t->dtype = (uint8_t)dtype;
   t->dim = (uint8_t)dim;
+  uint64_t numel = 1;
   for (int i = 0; i < dim; i++) {
     if (sizes[i] < 0 || sizes[i] > INT32_MAX) return WICK_ERR_INVALID_ARGUMENT;
+    numel *= (uint64_t)sizes[i];
+    if (numel > INT32_MAX) return WICK_ERR_INVALID_ARGUMENT; /* int32 strides */
     t->sizes[i] = (int32_t)sizes[i];
     t->dim_order[i] = (uint8_t)i;
   }
@@ -111,11 +114,13 @@ wick_status wick_tensor_resize(wick_tensor *t, int dim, const int64_t *sizes, wi
     return wick_diag_set(d, WICK_ERR_INPUT_MISMATCH, "cannot resize static tensor %s to rank %d",
                          wick_tensor_describe(t, buf, sizeof buf), dim);
   size_t n = wick_dtype_size(t->dtype);
+  uint64_t numel = 1;
   for (int i = 0; i < dim; i++) {
     if (sizes[i] < 0 || sizes[i] > INT32_MAX)
       return wick_diag_set(d, WICK_ERR_INPUT_MISMATCH, "bad size %lld", (long long)sizes[i]);
-    if (sizes[i] != 0 && n > SIZE_MAX / (size_t)sizes[i])
-      return wick_diag_set(d, WICK_ERR_INPUT_MISMATCH, "size overflow");
+    numel *= (uint64_t)sizes[i];
+    if (numel > INT32_MAX)
+      return wick_diag_set(d, WICK_ERR_INPUT_MISMATCH, "resize to 2^31 or more elements");
     n *= (size_t)sizes[i];
   }
   if (n > t->capacity)

@@ -34,6 +34,7 @@ struct wick_method {
   int32_t *inputs;        /* (num_inputs) value indices */
   int32_t *outputs;       /* (num_outputs) value indices */
   uint32_t num_inputs, num_outputs;
+  bool has_unplanned_inputs;
   uint8_t *input_set;     /* (num_inputs) 1 once an unplanned input has data */
   uint64_t step_limit;    /* 0: unlimited */
   wick_kernel_ctx ctx;

@@ -122,6 +122,13 @@ wick_status wick_method_load(const wick_program *p, const char *name, const wick
           t->data = (void *)(uintptr_t)init; /* read-only program data */
           t->is_const = 1;
         }
+        /* Kernels read elements in place: data must be aligned to its element. */
+        if (t->data && ((uintptr_t)t->data % wick_dtype_size(t->dtype)) != 0)
+          return wick_diag_set(d, WICK_ERR_MALFORMED,
+                               "value %u: %s data at address %p is not aligned to %zu bytes%s",
+                               i, t->is_const ? "constant" : "planned", t->data,
+                               wick_dtype_size(t->dtype),
+                               t->is_const ? " (load the program from an aligned buffer)" : "");
         break;
       }
       default:
@@ -204,6 +211,8 @@ wick_status wick_method_load(const wick_program *p, const char *name, const wick
                           ? INPUT_PLANNED
                           : INPUT_UNSET;
   }
+  for (uint32_t k = 0; k < ins.len; k++)
+    if (m->input_set[k] == INPUT_UNSET) m->has_unplanned_inputs = true;
   for (uint32_t k = 0; k < outs.len; k++) m->outputs[k] = fb_vec_i32(r, outs, k);
 
   fb_vec ops = fb_get_vec(r, &plan, PLAN_OPERATORS, 4);
@@ -274,6 +283,14 @@ wick_status wick_method_load(const wick_program *p, const char *name, const wick
         ins_->a = fb_get_i32(r, &at, MOVE_FROM, 0);
         ins_->b = fb_get_i32(r, &at, MOVE_TO, 0);
         ins_->name = "move";
+        /* Kernels were checked against value kinds at load: a move must not
+         * change a value's kind behind their back. */
+        if (m->values[ins_->a].kind != m->values[ins_->b].kind)
+          return wick_diag_set(d, WICK_ERR_MALFORMED,
+                               "instruction %u: move from value %d (%s) to value %d (%s) changes "
+                               "the value's kind",
+                               global, ins_->a, wick_value_kind_name(m->values[ins_->a].kind),
+                               ins_->b, wick_value_kind_name(m->values[ins_->b].kind));
       } else if (tag == IA_JUMP_FALSE_CALL) {
         ins_->a = fb_get_i32(r, &at, JUMP_COND, 0);
         ins_->b = fb_get_i32(r, &at, JUMP_DEST, 0);
@@ -297,19 +314,17 @@ wick_status wick_method_load(const wick_program *p, const char *name, const wick
   }
   m->num_instructions = global;
 
-  /* Tensors a kernel touches must have memory unless they are bound at run
-   * time (method inputs, move destinations). */
+  /* Tensors a kernel or a move touches must have memory, unless they are
+   * method inputs (bound by set_input, checked when execute starts). */
   uint8_t *bound = kinds; /* reuse: kinds are no longer needed */
   memset(bound, 0, values.len);
   for (uint32_t k = 0; k < m->num_inputs; k++) bound[m->inputs[k]] = 1;
-  for (uint32_t c = 0; c < m->num_chains; c++)
-    for (uint32_t k = 0; k < m->chains[c].n; k++)
-      if (m->chains[c].instrs[k].kind == INSTR_MOVE) bound[m->chains[c].instrs[k].b] = 1;
   for (uint32_t c = 0; c < m->num_chains; c++) {
     for (uint32_t k = 0; k < m->chains[c].n; k++) {
       const wick_instr *ins_ = &m->chains[c].instrs[k];
-      for (uint32_t j = 0; j < ins_->nargs; j++) {
-        const wick_value *v = ins_->argv[j];
+      uint32_t nuse = ins_->kind == INSTR_MOVE ? 1 : ins_->nargs;
+      for (uint32_t j = 0; j < nuse; j++) {
+        const wick_value *v = ins_->kind == INSTR_MOVE ? &m->values[ins_->a] : ins_->argv[j];
         uint32_t vi = (uint32_t)(v - m->values);
         if (v->kind == WICK_VAL_TENSOR && v->u.t->data == NULL && v->u.t->capacity > 0 &&
             !bound[vi])
@@ -479,13 +494,37 @@ static bool jump_condition(const wick_value *v) {
   return true;
 }
 
+static wick_status kernel_failed(wick_method *m, wick_diag *d, wick_status s, const wick_instr *in,
+                                 uint32_t cur) {
+  if (d && d->status == WICK_OK)
+    wick_diag_set(d, s, "method '%s' instruction %u: %s failed", m->name, cur, in->name);
+  else
+    wick_diag_prefix(d, "method '%s' instruction %u", m->name, cur);
+  return s;
+}
+
+/* Move, jump and free: returns the next program counter. */
+static uint32_t control_step(wick_method *m, const wick_instr *in, uint32_t pc) {
+  switch (in->kind) {
+    case INSTR_MOVE:
+      m->values[in->b] = m->values[in->a];
+      return pc + 1;
+    case INSTR_JUMP_FALSE:
+      return jump_condition(&m->values[in->a]) ? pc + 1 : (uint32_t)in->b;
+    default: /* free: planned and constant memory is never freed */
+      return pc + 1;
+  }
+}
+
 wick_status wick_method_execute(wick_method *m, wick_diag *d) {
   if (m == NULL) return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "execute: NULL method");
-  for (uint32_t k = 0; k < m->num_inputs; k++)
-    if (m->input_set[k] == INPUT_UNSET)
-      return wick_diag_set(d, WICK_ERR_INPUT_MISMATCH,
-                           "method '%s': input %u was never set (it is not memory-planned)",
-                           m->name, k);
+  if (m->has_unplanned_inputs) {
+    for (uint32_t k = 0; k < m->num_inputs; k++)
+      if (m->input_set[k] == INPUT_UNSET)
+        return wick_diag_set(d, WICK_ERR_INPUT_MISMATCH,
+                             "method '%s': input %u was never set (it is not memory-planned)",
+                             m->name, k);
+  }
   wick_kernel_ctx *ctx = &m->ctx;
   ctx->diag = d;
   uint64_t steps = 0;
@@ -501,32 +540,14 @@ wick_status wick_method_execute(wick_method *m, wick_diag *d) {
                              "program loops)",
                              m->name, (unsigned long long)m->step_limit);
       if (m->observer) m->observer(m->observer_user, m, cur, 0);
-      switch (in->kind) {
-        case INSTR_KERNEL: {
-          ctx->op_name = in->name;
-          ctx->instr_index = cur;
-          wick_status s = in->fn(ctx, in->argv, in->nargs);
-          if (s != WICK_OK) {
-            if (d && d->status == WICK_OK)
-              wick_diag_set(d, s, "%s failed", in->name);
-            else
-              wick_diag_prefix(d, "method '%s' instruction %u", m->name, cur);
-            return s;
-          }
-          pc++;
-          break;
-        }
-        case INSTR_MOVE:
-          m->values[in->b] = m->values[in->a];
-          pc++;
-          break;
-        case INSTR_JUMP_FALSE:
-          pc = jump_condition(&m->values[in->a]) ? pc + 1 : (uint32_t)in->b;
-          break;
-        case INSTR_FREE: /* planned and constant memory is never freed */
-        default:
-          pc++;
-          break;
+      if (__builtin_expect(in->kind == INSTR_KERNEL, 1)) {
+        ctx->op_name = in->name;
+        ctx->instr_index = cur;
+        wick_status s = in->fn(ctx, in->argv, in->nargs);
+        if (__builtin_expect(s != WICK_OK, 0)) return kernel_failed(m, d, s, in, cur);
+        pc++;
+      } else {
+        pc = control_step(m, in, pc);
       }
       if (m->observer) m->observer(m->observer_user, m, cur, 1);
     }

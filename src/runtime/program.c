@@ -80,8 +80,10 @@ wick_status wick_read_tensor_header(fb_reader *r, const fb_table *t, wick_tensor
                            i);
     out->sizes[i] = s;
     bytes *= (uint64_t)s;
-    if (bytes > ((uint64_t)1 << 46))
-      return wick_diag_set(d, WICK_ERR_MALFORMED, "value %u: tensor of implausible size", vidx);
+    /* Strides are int32 element counts: keep every tensor under 2^31 elements. */
+    if (bytes / wick_dtype_size(st) >= ((uint64_t)1 << 31))
+      return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED,
+                           "value %u: tensor has 2^31 or more elements", vidx);
     uint8_t o = order.len ? fb_vec_u8(r, order, i) : (uint8_t)i;
     if (o >= sizes.len || (seen & (1u << o)))
       return wick_diag_set(d, WICK_ERR_MALFORMED, "value %u: dim_order is not a permutation", vidx);

@@ -1,0 +1,73 @@
+/* Methods whose arenas come from one malloc'd block. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wick/util.h"
+
+#define ARENA_ALIGN ((size_t)64)
+
+/* Rounds n up to a multiple of ARENA_ALIGN; false on overflow. */
+static bool round_up(uint64_t n, size_t *out) {
+  if (n > (uint64_t)(SIZE_MAX - (ARENA_ALIGN - 1))) return false;
+  *out = ((size_t)n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+  return true;
+}
+
+wick_status wick_method_load_alloc(const wick_program *p, const char *name, wick_loaded_method *out,
+                                   wick_diag *d) {
+  if (p == NULL || name == NULL || out == NULL)
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "wick_method_load_alloc: NULL argument");
+  memset(out, 0, sizeof *out);
+  wick_status s = wick_method_meta_get(p, name, &out->meta, d);
+  if (s != WICK_OK) return s;
+  if (out->meta.num_planned > WICK_MAX_PLANNED)
+    return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED, "method '%s' has %u planned arenas (max %d)",
+                         name, out->meta.num_planned, WICK_MAX_PLANNED);
+
+  /* One block: [runtime][planned 0][planned 1]..., each part 64-byte aligned. */
+  size_t offsets[WICK_MAX_PLANNED + 1];
+  size_t sizes[WICK_MAX_PLANNED + 1];
+  size_t total = 0;
+  uint32_t parts = out->meta.num_planned + 1;
+  for (uint32_t i = 0; i < parts; i++) {
+    uint64_t want = i == 0 ? (uint64_t)out->meta.runtime_bytes : out->meta.planned_sizes[i - 1];
+    size_t rounded;
+    if (!round_up(want, &rounded) || rounded > SIZE_MAX - total)
+      return wick_diag_set(d, WICK_ERR_MEMORY, "method '%s': arena sizes overflow", name);
+    offsets[i] = total;
+    sizes[i] = (size_t)want;
+    total += rounded;
+  }
+  void *block = NULL;
+  size_t alloc_size = total > 0 ? total : ARENA_ALIGN;
+  if (posix_memalign(&block, ARENA_ALIGN, alloc_size) != 0 || block == NULL)
+    return wick_diag_set(d, WICK_ERR_MEMORY, "method '%s': cannot allocate %zu bytes of arenas",
+                         name, alloc_size);
+  /* Zeroed so that runs are reproducible even if a program reads memory it
+   * never wrote. */
+  memset(block, 0, alloc_size);
+
+  unsigned char *base = block;
+  out->arenas.runtime = base + offsets[0];
+  out->arenas.runtime_size = sizes[0];
+  out->arenas.num_planned = out->meta.num_planned;
+  for (uint32_t i = 0; i < out->meta.num_planned; i++) {
+    out->arenas.planned[i] = base + offsets[i + 1];
+    out->arenas.planned_sizes[i] = sizes[i + 1];
+  }
+  out->block = block;
+
+  s = wick_method_load(p, name, &out->arenas, &out->method, d);
+  if (s != WICK_OK) {
+    free(block);
+    memset(out, 0, sizeof *out);
+    return s;
+  }
+  return WICK_OK;
+}
+
+void wick_method_free(wick_loaded_method *lm) {
+  if (lm == NULL) return;
+  free(lm->block);
+  memset(lm, 0, sizeof *lm);
+}

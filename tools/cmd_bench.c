@@ -1,0 +1,395 @@
+/* wick bench: time loading and executing a method. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char kUsage[] =
+    "wick bench MODEL.pte [--data FILE.ptd]... [--method NAME] [--iters N] [--warmup W] "
+    "[--threads T] [--input FILE.npy]... [--json]";
+
+#define DEFAULT_ITERS 1000
+#define DEFAULT_WARMUP 10
+#define DEFAULT_BUDGET_NS 5000000000ull   /* default run stops after ~5 s of timed runs */
+#define WARMUP_BUDGET_NS 1000000000ull    /* warm-up stops after ~1 s */
+#define BATCH_WINDOW_NS 20000000ull       /* one batched window lasts ~20 ms */
+#define BATCH_MAX_MEDIAN_NS 50000ull      /* batch only runs faster than 50 us */
+#define BATCH_WINDOWS 3
+
+static void help(void) {
+  printf("usage: %s\n"
+         "\n"
+         "Times one method of a program:\n"
+         "  load        open the file, verify the program (and data), load the method\n"
+         "  first run   the first execute after load\n"
+         "  timed runs  N executes after W warm-up runs, each timed on its own with a\n"
+         "              monotonic clock: median, p90, p99, min and mean\n"
+         "  batched     for runs under 50 us, many executes timed in one clock window\n"
+         "              and divided (batched_mean_us): comparable to median_us, but\n"
+         "              without the ~20-40 ns a clock read adds to each timed run\n"
+         "  time per instruction   median latency / instruction count (framework\n"
+         "              overhead + kernel time, clock read included)\n"
+         "  peak RSS    of the whole process, in KiB\n"
+         "\n"
+         "  --data FILE.ptd   external tensor data (repeatable)\n"
+         "  --method NAME     method to time (default: forward, or the only method)\n"
+         "  --iters N         timed runs (default %d, stopping early after ~5 s)\n"
+         "  --warmup W        untimed runs first (default %d)\n"
+         "  --threads T       accepted for compatibility; wick runs on one thread\n"
+         "  --input FILE.npy  inputs as for `wick run` (default: ones)\n"
+         "  --json            print one JSON object instead of the table, with\n"
+         "                    load_ms first_ms median_ms p90_ms p99_ms min_ms mean_ms\n"
+         "                    median_us p90_us p99_us min_us mean_us batched_mean_us\n"
+         "                    batched_runs clock_overhead_ns ns_per_instruction\n"
+         "                    batched_ns_per_instruction\n"
+         "                    instructions iters warmup threads peak_rss_kb model method\n"
+         "\n"
+         "Exit status 0 on success, 1 on any failure (one line on stderr).\n",
+         kUsage, DEFAULT_ITERS, DEFAULT_WARMUP);
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted samples (p in 0..100). */
+static uint64_t percentile(const uint64_t *sorted, size_t n, double p) {
+  size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
+  if (rank < 1) rank = 1;
+  if (rank > n) rank = n;
+  return sorted[rank - 1];
+}
+
+static double median_of(const uint64_t *sorted, size_t n) {
+  if (n == 0) return 0;
+  return n % 2 ? (double)sorted[n / 2] : ((double)sorted[n / 2 - 1] + (double)sorted[n / 2]) / 2;
+}
+
+/* Median cost of one wick_now_ns() pair, in ns. */
+static double clock_overhead_ns(void) {
+  uint64_t samples[1001];
+  for (size_t i = 0; i < 1001; i++) {
+    uint64_t a = wick_now_ns();
+    uint64_t b = wick_now_ns();
+    samples[i] = b - a;
+  }
+  qsort(samples, 1001, sizeof samples[0], cmp_u64);
+  return (double)samples[500];
+}
+
+static void json_string(FILE *out, const char *s) {
+  fputc('"', out);
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\')
+      fprintf(out, "\\%c", ch);
+    else if (ch < 0x20)
+      fprintf(out, "\\u%04x", ch);
+    else
+      fputc(ch, out);
+  }
+  fputc('"', out);
+}
+
+typedef struct bench_result {
+  double load_ms, first_ms;
+  double median_ns, p90_ns, p99_ns, min_ns, mean_ns;
+  double batched_ns; /* < 0 when not measured */
+  uint64_t batched_runs;
+  double clock_ns;
+  uint32_t instructions;
+  uint64_t iters, warmup;
+  long peak_rss_kb;
+} bench_result;
+
+static void print_text(const char *model, const char *method, unsigned threads,
+                       const bench_result *r) {
+  const char *row = "%-22s";
+  printf(row, "model");
+  printf("%s, method '%s' (%u instruction%s)\n", model, method, r->instructions,
+         r->instructions == 1 ? "" : "s");
+  printf(row, "load");
+  printf("%.3f ms  (open + verify program + load method)\n", r->load_ms);
+  printf(row, "first run");
+  printf("%.3f ms\n", r->first_ms);
+  printf(row, "timed runs");
+  printf("%" PRIu64 " after %" PRIu64 " warm-up run%s, each timed on its own\n", r->iters,
+         r->warmup, r->warmup == 1 ? "" : "s");
+  printf(row, "  median");
+  printf("%.3f us\n", r->median_ns / 1e3);
+  printf(row, "  p90");
+  printf("%.3f us\n", r->p90_ns / 1e3);
+  printf(row, "  p99");
+  printf("%.3f us\n", r->p99_ns / 1e3);
+  printf(row, "  min");
+  printf("%.3f us\n", r->min_ns / 1e3);
+  printf(row, "  mean");
+  printf("%.3f us\n", r->mean_ns / 1e3);
+  printf(row, "batched mean");
+  if (r->batched_ns >= 0)
+    printf("%.3f us per run  (%" PRIu64 " runs in one clock window, median of %d windows; "
+           "no clock read per run)\n",
+           r->batched_ns / 1e3, r->batched_runs, BATCH_WINDOWS);
+  else
+    printf("not measured (runs take over %.0f us, so the clock cost is negligible)\n",
+           BATCH_MAX_MEDIAN_NS / 1e3);
+  printf(row, "clock overhead");
+  printf("%.0f ns per timed run (included in the timed runs above)\n", r->clock_ns);
+  if (r->instructions) {
+    printf(row, "time per instruction");
+    printf("%.1f ns  (median / %u instruction%s; kernels + framework + clock read)\n",
+           r->median_ns / r->instructions, r->instructions, r->instructions == 1 ? "" : "s");
+    if (r->batched_ns >= 0) {
+      printf(row, "  batched");
+      printf("%.1f ns  (batched mean / instructions)\n", r->batched_ns / r->instructions);
+    }
+  }
+  printf(row, "peak RSS");
+  printf("%ld KiB\n", r->peak_rss_kb);
+  printf(row, "threads");
+  printf("%u\n", threads);
+}
+
+static void print_json(const char *model, const char *method, unsigned threads,
+                       const bench_result *r) {
+  printf("{\"model\": ");
+  json_string(stdout, model);
+  printf(", \"method\": ");
+  json_string(stdout, method);
+  printf(", \"iters\": %" PRIu64 ", \"warmup\": %" PRIu64 ", \"threads\": %u", r->iters, r->warmup,
+         threads);
+  printf(", \"instructions\": %u", r->instructions);
+  printf(", \"load_ms\": %.6f, \"first_ms\": %.6f", r->load_ms, r->first_ms);
+  printf(", \"median_ms\": %.9f, \"p90_ms\": %.9f, \"p99_ms\": %.9f, \"min_ms\": %.9f, "
+         "\"mean_ms\": %.9f",
+         r->median_ns / 1e6, r->p90_ns / 1e6, r->p99_ns / 1e6, r->min_ns / 1e6, r->mean_ns / 1e6);
+  printf(", \"median_us\": %.6f, \"p90_us\": %.6f, \"p99_us\": %.6f, \"min_us\": %.6f, "
+         "\"mean_us\": %.6f",
+         r->median_ns / 1e3, r->p90_ns / 1e3, r->p99_ns / 1e3, r->min_ns / 1e3, r->mean_ns / 1e3);
+  if (r->batched_ns >= 0)
+    printf(", \"batched_mean_us\": %.6f, \"batched_runs\": %" PRIu64, r->batched_ns / 1e3,
+           r->batched_runs);
+  else
+    printf(", \"batched_mean_us\": null, \"batched_runs\": 0");
+  printf(", \"clock_overhead_ns\": %.1f", r->clock_ns);
+  if (r->instructions)
+    printf(", \"ns_per_instruction\": %.3f", r->median_ns / r->instructions);
+  else
+    printf(", \"ns_per_instruction\": null");
+  if (r->instructions && r->batched_ns >= 0)
+    printf(", \"batched_ns_per_instruction\": %.3f", r->batched_ns / r->instructions);
+  else
+    printf(", \"batched_ns_per_instruction\": null");
+  printf(", \"peak_rss_kb\": %ld}\n", r->peak_rss_kb);
+}
+
+/* Executes once, printing an error on failure. */
+static int execute(wick_method *method, const char *model, const char *name) {
+  wick_diag d;
+  wick_diag_clear(&d);
+  if (wick_method_execute(method, &d) != WICK_OK)
+    return cli_error("%s: method '%s': %s", model, name, d.msg);
+  return 0;
+}
+
+int cmd_bench(int argc, char **argv) {
+  const char *model = NULL, *method = NULL;
+  const char **data = calloc((size_t)argc, sizeof *data);
+  const char **inputs = calloc((size_t)argc, sizeof *inputs);
+  uint32_t num_data = 0, num_inputs = 0;
+  uint64_t iters = DEFAULT_ITERS, warmup = DEFAULT_WARMUP, threads = 1;
+  bool iters_given = false, json = false;
+  int rc = CLI_FAIL;
+  cli_model m;
+  bool model_open = false;
+  wick_loaded_method lm;
+  memset(&lm, 0, sizeof lm);
+  cli_buffers keep;
+  memset(&keep, 0, sizeof keep);
+  uint64_t *samples = NULL;
+  if (data == NULL || inputs == NULL) {
+    cli_error("bench: out of memory");
+    goto done;
+  }
+
+  bool positional_only = false;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = NULL;
+    int r;
+    if (!positional_only) {
+      if (cli_is_help(a)) {
+        help();
+        rc = 0;
+        goto done;
+      }
+      if (strcmp(a, "--") == 0) {
+        positional_only = true;
+        continue;
+      }
+      if (strcmp(a, "--json") == 0) {
+        json = true;
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--data", &v, "bench")) != 0) {
+        if (r < 0) goto done;
+        data[num_data++] = v;
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--input", &v, "bench")) != 0) {
+        if (r < 0) goto done;
+        inputs[num_inputs++] = v;
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--method", &method, "bench")) != 0) {
+        if (r < 0) goto done;
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--iters", &v, "bench")) != 0) {
+        if (r < 0) goto done;
+        if (!cli_parse_u64(v, &iters) || iters < 1 || iters > 100000000) {
+          cli_usage_error("bench", kUsage, "--iters needs a count from 1 to 100000000, got '%s'", v);
+          goto done;
+        }
+        iters_given = true;
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--warmup", &v, "bench")) != 0) {
+        if (r < 0) goto done;
+        if (!cli_parse_u64(v, &warmup) || warmup > 100000000) {
+          cli_usage_error("bench", kUsage, "--warmup needs a count from 0 to 100000000, got '%s'", v);
+          goto done;
+        }
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--threads", &v, "bench")) != 0) {
+        if (r < 0) goto done;
+        if (!cli_parse_u64(v, &threads) || threads < 1 || threads > 4096) {
+          cli_usage_error("bench", kUsage, "--threads needs a count of at least 1, got '%s'", v);
+          goto done;
+        }
+        continue;
+      }
+      if (a[0] == '-' && a[1] != '\0') {
+        cli_usage_error("bench", kUsage, "unknown option '%s'", a);
+        goto done;
+      }
+    }
+    if (model) {
+      cli_usage_error("bench", kUsage, "unexpected argument '%s' (one model at a time)", a);
+      goto done;
+    }
+    model = a;
+  }
+  if (model == NULL) {
+    cli_usage_error("bench", kUsage, "missing MODEL argument");
+    goto done;
+  }
+  if (threads > 1) {
+    cli_note("--threads %" PRIu64 ": wick executes on one thread; timing with 1", threads);
+    threads = 1;
+  }
+
+  bench_result res;
+  memset(&res, 0, sizeof res);
+  res.batched_ns = -1;
+
+  /* load: open + verify + method load */
+  uint64_t t0 = wick_now_ns();
+  if (cli_model_open(&m, model, data, num_data) != 0) goto done;
+  model_open = true;
+  const char *name = cli_pick_method(&m, method);
+  if (name == NULL) goto done;
+  if (cli_method_load(&m, name, &lm) != 0) goto done;
+  uint64_t t1 = wick_now_ns();
+  res.load_ms = (double)(t1 - t0) / 1e6;
+  res.instructions = wick_method_num_instructions(lm.method);
+
+  if (cli_set_inputs(&m, lm.method, name, inputs, num_inputs, &keep, NULL) != 0) goto done;
+
+  t0 = wick_now_ns();
+  if (execute(lm.method, model, name) != 0) goto done;
+  res.first_ms = (double)(wick_now_ns() - t0) / 1e6;
+
+  uint64_t start = wick_now_ns();
+  for (uint64_t i = 0; i < warmup; i++) {
+    if (execute(lm.method, model, name) != 0) goto done;
+    res.warmup = i + 1;
+    if (wick_now_ns() - start > WARMUP_BUDGET_NS) break;
+  }
+
+  samples = malloc((size_t)iters * sizeof *samples);
+  if (samples == NULL) {
+    cli_error("bench: cannot allocate %" PRIu64 " samples", iters);
+    goto done;
+  }
+  uint64_t n = 0;
+  double sum = 0;
+  start = wick_now_ns();
+  for (; n < iters; n++) {
+    wick_diag d;
+    wick_diag_clear(&d);
+    uint64_t a = wick_now_ns();
+    wick_status s = wick_method_execute(lm.method, &d);
+    uint64_t b = wick_now_ns();
+    if (s != WICK_OK) {
+      cli_error("%s: method '%s': %s", model, name, d.msg);
+      goto done;
+    }
+    samples[n] = b - a;
+    sum += (double)(b - a);
+    if (!iters_given && b - start > DEFAULT_BUDGET_NS) {
+      n++;
+      break;
+    }
+  }
+  res.iters = n;
+  qsort(samples, (size_t)n, sizeof *samples, cmp_u64);
+  res.median_ns = median_of(samples, (size_t)n);
+  res.p90_ns = (double)percentile(samples, (size_t)n, 90);
+  res.p99_ns = (double)percentile(samples, (size_t)n, 99);
+  res.min_ns = (double)samples[0];
+  res.mean_ns = sum / (double)n;
+  res.clock_ns = clock_overhead_ns();
+
+  /* Runs this short are dominated by the clock reads around them: also time
+   * many runs in one window. */
+  if (res.median_ns < (double)BATCH_MAX_MEDIAN_NS) {
+    double per = res.median_ns > 1 ? res.median_ns : 1;
+    uint64_t k = (uint64_t)((double)BATCH_WINDOW_NS / per);
+    if (k < 1000) k = 1000;
+    if (k > 1000000) k = 1000000;
+    uint64_t windows[BATCH_WINDOWS];
+    for (int w = 0; w < BATCH_WINDOWS; w++) {
+      uint64_t a = wick_now_ns();
+      for (uint64_t i = 0; i < k; i++)
+        if (execute(lm.method, model, name) != 0) goto done;
+      windows[w] = wick_now_ns() - a;
+    }
+    qsort(windows, BATCH_WINDOWS, sizeof windows[0], cmp_u64);
+    res.batched_ns = (double)windows[BATCH_WINDOWS / 2] / (double)k;
+    res.batched_runs = k;
+  }
+  res.peak_rss_kb = wick_peak_rss_kb();
+
+  if (json)
+    print_json(model, name, (unsigned)threads, &res);
+  else
+    print_text(model, name, (unsigned)threads, &res);
+  if (fflush(stdout) != 0) {
+    cli_error("bench: cannot write to standard output");
+    goto done;
+  }
+  rc = 0;
+
+done:
+  free(samples);
+  cli_buffers_free(&keep);
+  wick_method_free(&lm);
+  if (model_open) cli_model_close(&m);
+  free(data);
+  free(inputs);
+  return rc;
+}
