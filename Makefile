@@ -1,5 +1,6 @@
 # wick — top-level entry points. CMake + ctest do the work underneath.
 BUILD ?= build
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 FUZZ_SECONDS ?= 30

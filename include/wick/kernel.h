@@ -13,9 +13,11 @@
  *   b Bool              c Bool or None
  *   d Double            e Double or None
  *   I Int list          J Int list or None
- *   D Double list       B Bool list
+ *   D Double list       E Double list or None
+ *   B Bool list
  *   L Tensor list       O optional-Tensor list
- *   n String            * any value
+ *   n String            N String or None
+ *   * any value
  */
 #ifndef WICK_KERNEL_H
 #define WICK_KERNEL_H

@@ -251,6 +251,8 @@ wick_status wick_check_signature(const wick_kernel *k, const wick_value *values,
       case 'I': ok = kind == WICK_VAL_INT_LIST; break;
       case 'J': ok = kind == WICK_VAL_INT_LIST || none; break;
       case 'D': ok = kind == WICK_VAL_DOUBLE_LIST; break;
+      case 'E': ok = kind == WICK_VAL_DOUBLE_LIST || none; break;
+      case 'N': ok = kind == WICK_VAL_STRING || none; break;
       case 'B': ok = kind == WICK_VAL_BOOL_LIST; break;
       case 'L': ok = kind == WICK_VAL_TENSOR_LIST; break;
       case 'O': ok = kind == WICK_VAL_OPT_TENSOR_LIST; break;

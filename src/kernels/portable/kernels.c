@@ -1,5 +1,7 @@
 /* The table of built-in portable kernels (name, signature, function).
  * Signature characters are described in include/wick/kernel.h. */
+#include "kernels/portable/ops_math.h"
+#include "kernels/portable/ops_nn.h"
 #include "kernels/portable/util.h"
 
 const wick_kernel wick_portable_kernels[] = {
@@ -35,6 +37,9 @@ const wick_kernel wick_portable_kernels[] = {
     {"aten::view_copy.out", "TIT", wick_op_view_copy_out},
     {"aten::_to_copy.out", "TbjT", wick_op_to_copy_out},
     {"aten::full.out", "IST", wick_op_full_out},
+/* Further operator families, one table fragment each. */
+#include "kernels/portable/table_nn.inc"
+#include "kernels/portable/table_math.inc"
 };
 
 const size_t wick_portable_kernel_count = sizeof wick_portable_kernels / sizeof wick_portable_kernels[0];
