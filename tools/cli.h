@@ -17,6 +17,7 @@ int cmd_run(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 /* ---- errors ----
  * Every failure is one line on stderr starting with "wick: ", and exit status 1. */

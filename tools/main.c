@@ -11,6 +11,7 @@ typedef struct command {
 } command;
 
 static const command kCommands[] = {
+    {"convert", cmd_convert, "convert an ONNX model into an ExecuTorch program (.pte)"},
     {"run", cmd_run, "run a method on .npy inputs (or ones) and print / save its outputs"},
     {"inspect", cmd_inspect, "describe a .pte / .bpte / .ptd: header, segments, methods, memory"},
     {"verify", cmd_verify, "run every test case bundled in a .bpte and compare the outputs"},

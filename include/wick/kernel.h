@@ -18,6 +18,10 @@
  *   L Tensor list       O optional-Tensor list
  *   n String            N String or None
  *   * any value
+ *
+ * The last argument is the one the kernel writes (its out). A kernel with
+ * several outs marks where they start with '|': "TIIIIb|TT" (max_pool2d
+ * with indices). The loader refuses calls whose outs are constant data.
  */
 #ifndef WICK_KERNEL_H
 #define WICK_KERNEL_H

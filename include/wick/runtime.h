@@ -153,6 +153,10 @@ const wick_value *wick_method_output_value(const wick_method *m, uint32_t i);
 /* Output tensor i, or NULL when output i is not a tensor. */
 const wick_tensor *wick_method_output(const wick_method *m, uint32_t i);
 
+/* Instruction budget per execute (0: unlimited). Methods whose chains jump
+ * backwards start with 100M so a malformed loop cannot hang the caller. */
+void wick_method_set_step_limit(wick_method *m, uint64_t limit);
+
 /* Optional per-instruction observer (profilers). Off by default; when unset the
  * execute loop pays one predictable branch per instruction. */
 typedef void (*wick_instr_observer)(void *user, const wick_method *m, uint32_t instr, int phase);

@@ -174,7 +174,7 @@ int wick_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap) {
         const char *s = va_arg(ap, const char *);
         if (s == NULL) s = "(null)";
         size_t len = 0;
-        while (s[len] && (prec < 0 || len < (size_t)prec)) len++;
+        while ((prec < 0 || len < (size_t)prec) && s[len]) len++;
         put_padded(&o, s, len, width, left, ' ');
         break;
       }

@@ -207,6 +207,10 @@ wick_status wick_method_load(const wick_program *p, const char *name, const wick
   for (uint32_t k = 0; k < ins.len; k++) {
     m->inputs[k] = fb_vec_i32(r, ins, k);
     const wick_value *v = &m->values[m->inputs[k]];
+    if (v->kind == WICK_VAL_TENSOR && v->u.t->is_const)
+      return wick_diag_set(d, WICK_ERR_MALFORMED,
+                           "method '%s': input %u (value %d) is a constant tensor", name, k,
+                           m->inputs[k]);
     m->input_set[k] = (v->kind != WICK_VAL_TENSOR || v->u.t->data != NULL || v->u.t->capacity == 0)
                           ? INPUT_PLANNED
                           : INPUT_UNSET;
@@ -258,12 +262,28 @@ wick_status wick_method_load(const wick_program *p, const char *name, const wick
                                name, global, full);
         s = wick_check_signature(kern, m->values, m->num_values, kinds, r, args, global, d);
         if (s) return s;
+        /* A kernel must never write into program data (it may be a read-only mapping). */
+        char sigbuf[64];
+        uint32_t nouts;
+        wick_kernel_sig(kern, sigbuf, sizeof sigbuf, &nouts);
+        size_t siglen0 = strlen(sigbuf);
+        for (uint32_t j = 0; j < nouts && j < siglen0 && j < args.len; j++) {
+          const wick_value *wv = &m->values[fb_vec_i32(r, args, (uint32_t)siglen0 - 1 - j)];
+          bool konst = wv->kind == WICK_VAL_TENSOR && wv->u.t->is_const;
+          if (wv->kind == WICK_VAL_TENSOR_LIST)
+            for (uint32_t q = 0; q < wv->u.tl.n; q++)
+              konst = konst || (wv->u.tl.items[q] && wv->u.tl.items[q]->is_const);
+          if (konst)
+            return wick_diag_set(d, WICK_ERR_MALFORMED,
+                                 "instruction %u: %s would write its output into constant "
+                                 "program data",
+                                 global, kern->name);
+        }
         ins_->fn = kern->fn;
         ins_->name = kern->name;
         /* Returns repeat the out arguments (checked above): pass the schema's
          * arguments only. */
-        size_t siglen = strlen(kern->signature);
-        ins_->nargs = (siglen == 1 && kern->signature[0] == '*') ? args.len : (uint32_t)siglen;
+        ins_->nargs = (siglen0 == 1 && sigbuf[0] == '*') ? args.len : (uint32_t)siglen0;
         ins_->argv = bump_alloc(&b, (size_t)args.len * sizeof(wick_value *));
         if (args.len && ins_->argv == NULL) return arena_short(d);
         for (uint32_t j = 0; j < ins_->nargs; j++) {
@@ -477,7 +497,6 @@ wick_value *const *wick_method_instr_args(const wick_method *m, uint32_t i, uint
   return in ? in->argv : NULL;
 }
 
-void wick_method_set_step_limit(wick_method *m, uint64_t limit);
 void wick_method_set_step_limit(wick_method *m, uint64_t limit) {
   if (m) m->step_limit = limit;
 }

@@ -201,6 +201,21 @@ wick_status wick_resolve_constant(const wick_program *p, fb_reader *r, const fb_
   return WICK_OK;
 }
 
+/* The signature without its '|' out marker; *nouts gets the number of outs. */
+void wick_kernel_sig(const wick_kernel *k, char *sig, size_t cap, uint32_t *nouts) {
+  const char *s = k->signature ? k->signature : "";
+  size_t n = 0, bar = (size_t)-1;
+  for (; *s && n + 1 < cap; s++) {
+    if (*s == '|') {
+      bar = n;
+      continue;
+    }
+    sig[n++] = *s;
+  }
+  sig[n] = '\0';
+  if (nouts) *nouts = bar == (size_t)-1 ? (n ? 1 : 0) : (uint32_t)(n - bar);
+}
+
 /* Checks a kernel call site's argument kinds against the kernel signature. */
 wick_status wick_check_signature(const wick_kernel *k, const wick_value *values, uint32_t nvalues,
                                  const uint8_t *kinds, fb_reader *r, fb_vec args, uint32_t instr,
@@ -210,7 +225,8 @@ wick_status wick_check_signature(const wick_kernel *k, const wick_value *values,
                                  wick_diag *d) {
   (void)values;
   (void)nvalues;
-  const char *sig = k->signature ? k->signature : "";
+  char sig[64];
+  wick_kernel_sig(k, sig, sizeof sig, NULL);
   size_t n = strlen(sig);
   bool any_arity = n == 1 && sig[0] == '*';
   /* ExecuTorch call sites list the schema's arguments and then its returns;

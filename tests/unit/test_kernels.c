@@ -891,6 +891,331 @@ static void test_misc(void) {
   EXPECT_U8(u8o, 255, 255, 255, 255, 255, 255);
 }
 
+/* ---- fast paths: each against the generic path or a hand-worked result ---- */
+
+/* Bitwise equality of float arrays (NaN payloads aside). */
+static void expect_same_f32_at(int line, const float *got, const float *want, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    bool same = (isnan(got[i]) && isnan(want[i])) || memcmp(&got[i], &want[i], sizeof(float)) == 0;
+    if (!same) {
+      fprintf(stderr, "line %d: element %zu: got %.9g want %.9g\n", line, i, got[i], want[i]);
+      wick_test_failures++;
+      return;
+    }
+  }
+}
+
+/* Runs `name` (a binary float32 .out op) on a and b into out, then the
+ * generic engine (wk_binary_compute) on the same operands into a copy of out,
+ * and compares bit for bit. */
+static void check_binary_vs_generic(int line, const char *name, wk_binop op, wick_tensor *a,
+                                    wick_tensor *b, const wick_value *alpha, wick_tensor *out) {
+  float ref[16];
+  wick_tensor tref = *out;
+  tref.data = ref;
+  wick_kernel_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  CHECK_MSG(wk_binary_compute(&ctx, op, a, b, alpha, WICK_F32, &tref) == WICK_OK, "line %d", line);
+  wick_status s = alpha ? CALL(name, vt(a), vt(b), *alpha, vt(out)) : CALL(name, vt(a), vt(b), vt(out));
+  CHECK_MSG(s == WICK_OK, "line %d: %s", line, g_diag.msg);
+  expect_same_f32_at(line, out->data, ref, wk_numel(out));
+}
+
+static void test_fast_binary(void) {
+  static const struct {
+    const char *name;
+    wk_binop op;
+    bool alpha;
+  } ops[] = {{"aten::add.out", WK_ADD, true},
+             {"aten::sub.out", WK_SUB, true},
+             {"aten::mul.out", WK_MUL, false},
+             {"aten::div.out", WK_DIV, false}};
+  float v3[3] = {1.5f, -2.25f, 1e30f}, one = 3.0f, m4[4] = {1, 2, 3, 0.1f}, o3[3], o4[4];
+  wick_tensor t3 = tens(WICK_F32, v3, 1, SZ(3)), t1 = tens(WICK_F32, &one, 1, SZ(1));
+  wick_tensor t0 = tens(WICK_F32, &one, 0, NULL), t11 = tens(WICK_F32, &one, 2, SZ(1, 1));
+  wick_tensor to3 = tens(WICK_F32, o3, 1, SZ(3));
+  wick_tensor t22 = tens(WICK_F32, m4, 2, SZ(2, 2)), to22 = tens(WICK_F32, o4, 2, SZ(2, 2));
+  wick_value alphas[3] = {vi(1), vi(-2), vd(0.1)};
+  for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+    for (int ai = 0; ai < (ops[k].alpha ? 3 : 1); ai++) {
+      const wick_value *al = ops[k].alpha ? &alphas[ai] : NULL;
+      /* [3] (op) [1], [1] (op) [3], [3] (op) [], [] (op) [3] */
+      check_binary_vs_generic(__LINE__, ops[k].name, ops[k].op, &t3, &t1, al, &to3);
+      check_binary_vs_generic(__LINE__, ops[k].name, ops[k].op, &t1, &t3, al, &to3);
+      check_binary_vs_generic(__LINE__, ops[k].name, ops[k].op, &t3, &t0, al, &to3);
+      check_binary_vs_generic(__LINE__, ops[k].name, ops[k].op, &t0, &t3, al, &to3);
+      /* [2,2] (op) [1,1], [1] (op) [2,2], [2,2] (op) [2,2] */
+      check_binary_vs_generic(__LINE__, ops[k].name, ops[k].op, &t22, &t11, al, &to22);
+      check_binary_vs_generic(__LINE__, ops[k].name, ops[k].op, &t1, &t22, al, &to22);
+      check_binary_vs_generic(__LINE__, ops[k].name, ops[k].op, &t22, &t22, al, &to22);
+    }
+  }
+
+  /* [3] + [1,1] broadcasts to [1,3]: a static [3] out cannot take it, so the
+   * single-element path must not either; [] + [] into a static [1] likewise. */
+  CHECK_FAILS(CALL("aten::add.out", vt(&t3), vt(&t11), vi(1), vt(&to3)), "cannot be resized");
+  CHECK_FAILS(CALL("aten::mul.out", vt(&t11), vt(&t3), vt(&to3)), "cannot be resized");
+  float z1 = 0;
+  wick_tensor tz1 = tens(WICK_F32, &z1, 1, SZ(1));
+  CHECK_FAILS(CALL("aten::add.out", vt(&t0), vt(&t0), vi(1), vt(&tz1)), "cannot be resized");
+  /* a Bool alpha is still refused for float results */
+  CHECK_FAILS(CALL("aten::add.out", vt(&t3), vt(&t1), vb(true), vt(&to3)), "boolean alpha");
+
+  /* self in channels-last order, out row-major, other a single element: the
+   * flat path must not apply (element i of self is not element i of out).
+   * self logical [2,3] = {{0,1,2},{3,4,5}} stored as [3,2]-major. */
+  float cl[6] = {0, 3, 1, 4, 2, 5}, o6[6];
+  wick_tensor tcl = tens(WICK_F32, cl, 2, SZ(2, 3));
+  set_order(&tcl, (const uint8_t[]){1, 0});
+  wick_tensor to6 = tens(WICK_F32, o6, 2, SZ(2, 3));
+  CHECK_OK(CALL("aten::add.out", vt(&tcl), vt(&t1), vi(1), vt(&to6)));
+  EXPECT_F32(o6, 0, 3, 4, 5, 6, 7, 8);
+  CHECK_OK(CALL("aten::sub.out", vt(&t0), vt(&tcl), vi(1), vt(&to6)));
+  EXPECT_F32(o6, 0, 3, 2, 1, 0, -1, -2);
+  /* and a channels-last out with row-major inputs of the same shape */
+  float r6[6] = {0, 1, 2, 3, 4, 5};
+  wick_tensor tr6 = tens(WICK_F32, r6, 2, SZ(2, 3));
+  wick_tensor tocl = tens(WICK_F32, o6, 2, SZ(2, 3));
+  set_order(&tocl, (const uint8_t[]){1, 0});
+  CHECK_OK(CALL("aten::mul.out", vt(&tr6), vt(&t1), vt(&tocl)));
+  EXPECT_F32(o6, 0, 0, 9, 3, 12, 6, 15);
+
+  /* out aliasing self (in place), other a single element */
+  float ip[3] = {1, 2, 3}, two = 2;
+  wick_tensor tip = tens(WICK_F32, ip, 1, SZ(3)), ttwo = tens(WICK_F32, &two, 0, NULL);
+  CHECK_OK(CALL("aten::add.out", vt(&tip), vt(&ttwo), vi(3), vt(&tip)));
+  EXPECT_F32(ip, 0, 7, 8, 9);
+  CHECK_OK(CALL("aten::div.out", vt(&ttwo), vt(&tip), vt(&tip)));
+  EXPECT_F32(ip, 0, 2.0f / 7, 2.0f / 8, 2.0f / 9);
+
+  /* .Scalar_out: Int and Double scalars, alpha, a Bool scalar for sub */
+  float so[3];
+  wick_tensor tso = tens(WICK_F32, so, 1, SZ(3));
+  CHECK_OK(CALL("aten::add.Scalar_out", vt(&t3), vi(2), vi(3), vt(&tso)));
+  EXPECT_F32(so, 0, 7.5f, 3.75f, 1e30f);
+  CHECK_OK(CALL("aten::sub.Scalar_out", vt(&t3), vd(0.5), vd(2.0), vt(&tso)));
+  EXPECT_F32(so, 0, 0.5f, -3.25f, 1e30f);
+  CHECK_OK(CALL("aten::mul.Scalar_out", vt(&t3), vd(1e300), vt(&tso))); /* 1e300 -> inf as float */
+  CHECK(so[0] == INFINITY && so[1] == -INFINITY && so[2] == INFINITY);
+  CHECK_OK(CALL("aten::div.Scalar_out", vt(&t3), vi(4), vt(&tso)));
+  EXPECT_F32(so, 0, 0.375f, -0.5625f, 2.5e29f);
+  CHECK_FAILS(CALL("aten::sub.Scalar_out", vt(&t3), vb(true), vi(1), vt(&tso)), "bool");
+  CHECK_OK(CALL("aten::mul.Scalar_out", vt(&tcl), vi(2), vt(&to6))); /* channels-last self */
+  EXPECT_F32(o6, 0, 0, 2, 4, 6, 8, 10);
+}
+
+static void test_fast_compare_where(void) {
+  float x[4] = {0.0f, -0.0f, NAN, 2.5f}, one = 2.5f;
+  uint8_t r[4];
+  wick_tensor tx = tens(WICK_F32, x, 1, SZ(4)), tr = tens(WICK_BOOL, r, 1, SZ(4));
+  CHECK_OK(CALL("aten::eq.Scalar_out", vt(&tx), vi(0), vt(&tr)));
+  EXPECT_U8(r, 1, 1, 0, 0);
+  CHECK_OK(CALL("aten::ne.Scalar_out", vt(&tx), vi(0), vt(&tr)));
+  EXPECT_U8(r, 0, 0, 1, 1);
+  CHECK_OK(CALL("aten::lt.Scalar_out", vt(&tx), vb(true), vt(&tr)));
+  EXPECT_U8(r, 1, 1, 0, 0);
+  CHECK_OK(CALL("aten::ge.Scalar_out", vt(&tx), vd(2.5), vt(&tr)));
+  EXPECT_U8(r, 0, 0, 0, 1);
+  /* a double scalar is rounded to float32 first: 0.1 == 0.1f */
+  float tenth = 0.1f;
+  uint8_t r1;
+  wick_tensor tt = tens(WICK_F32, &tenth, 0, NULL), tr1 = tens(WICK_BOOL, &r1, 0, NULL);
+  CHECK_OK(CALL("aten::eq.Scalar_out", vt(&tt), vd(0.1), vt(&tr1)));
+  CHECK(r1 == 1);
+  /* tensor other: [4] vs [1], [] and [4] */
+  wick_tensor t1 = tens(WICK_F32, &one, 1, SZ(1)), t0 = tens(WICK_F32, &one, 0, NULL);
+  CHECK_OK(CALL("aten::le.Tensor_out", vt(&tx), vt(&t1), vt(&tr)));
+  EXPECT_U8(r, 1, 1, 0, 1);
+  CHECK_OK(CALL("aten::gt.Tensor_out", vt(&tx), vt(&t0), vt(&tr)));
+  EXPECT_U8(r, 0, 0, 0, 0);
+  float y[4] = {-0.0f, 1, NAN, 2.5f};
+  wick_tensor ty = tens(WICK_F32, y, 1, SZ(4));
+  CHECK_OK(CALL("aten::eq.Tensor_out", vt(&tx), vt(&ty), vt(&tr)));
+  EXPECT_U8(r, 1, 0, 0, 1);
+  /* [1] vs [4]: the flat path only takes a single-element other */
+  CHECK_OK(CALL("aten::lt.Tensor_out", vt(&t1), vt(&tx), vt(&tr)));
+  EXPECT_U8(r, 0, 0, 0, 0);
+  /* other [1,1] broadcasts to [1,4]: a static [4] out must be refused */
+  wick_tensor t11 = tens(WICK_F32, &one, 2, SZ(1, 1));
+  CHECK_FAILS(CALL("aten::eq.Tensor_out", vt(&tx), vt(&t11), vt(&tr)), "cannot be resized");
+  /* a float32 out receives 1 / 0 through the generic path */
+  float fo[4];
+  wick_tensor tfo = tens(WICK_F32, fo, 1, SZ(4));
+  CHECK_OK(CALL("aten::eq.Scalar_out", vt(&tx), vi(0), vt(&tfo)));
+  EXPECT_F32(fo, 0, 1, 1, 0, 0);
+  /* channels-last self, row-major bool out */
+  float cl[6] = {0, 3, 1, 4, 2, 5};
+  uint8_t r6[6];
+  wick_tensor tcl = tens(WICK_F32, cl, 2, SZ(2, 3)), tr6 = tens(WICK_BOOL, r6, 2, SZ(2, 3));
+  set_order(&tcl, (const uint8_t[]){1, 0});
+  CHECK_OK(CALL("aten::ge.Scalar_out", vt(&tcl), vi(2), vt(&tr6)));
+  EXPECT_U8(r6, 0, 0, 1, 1, 1, 1);
+
+  /* where: the module_model shapes, cond bool[1], self [], other [1] */
+  uint8_t c1 = 1;
+  float s0 = 7, o1 = 9, w1 = 0;
+  wick_tensor tc1 = tens(WICK_BOOL, &c1, 1, SZ(1)), ts0 = tens(WICK_F32, &s0, 0, NULL);
+  wick_tensor to1 = tens(WICK_F32, &o1, 1, SZ(1)), tw1 = tens(WICK_F32, &w1, 1, SZ(1));
+  CHECK_OK(CALL("aten::where.self_out", vt(&tc1), vt(&ts0), vt(&to1), vt(&tw1)));
+  CHECK(w1 == 7);
+  c1 = 0;
+  CHECK_OK(CALL("aten::where.self_out", vt(&tc1), vt(&ts0), vt(&to1), vt(&tw1)));
+  CHECK(w1 == 9);
+  /* cond [4] (uint8, any nonzero is true), self [4], other [] */
+  uint8_t c4[4] = {0, 2, 1, 0};
+  float w4[4];
+  wick_tensor tc4 = tens(WICK_U8, c4, 1, SZ(4)), tw4 = tens(WICK_F32, w4, 1, SZ(4));
+  CHECK_OK(CALL("aten::where.self_out", vt(&tc4), vt(&ty), vt(&ts0), vt(&tw4)));
+  EXPECT_F32(w4, 0, 7, 1, NAN, 7);
+  /* single-element cond and self, other [4] */
+  CHECK_OK(CALL("aten::where.self_out", vt(&tc1), vt(&ts0), vt(&tx), vt(&tw4)));
+  EXPECT_F32(w4, 0, 0, -0.0f, NAN, 2.5f);
+  /* every input a single element, out [1,1]: the broadcast shape is [1], so a
+   * static [1,1] out must be refused, not filled */
+  wick_tensor tw11 = tens(WICK_F32, &w1, 2, SZ(1, 1));
+  CHECK_FAILS(CALL("aten::where.self_out", vt(&tc1), vt(&ts0), vt(&to1), vt(&tw11)), "cannot be resized");
+  /* channels-last self of out's shape: not flat */
+  uint8_t c6[6] = {1, 1, 1, 0, 0, 0};
+  float w6[6], zero = 0;
+  wick_tensor tc6 = tens(WICK_BOOL, c6, 2, SZ(2, 3)), tw6 = tens(WICK_F32, w6, 2, SZ(2, 3));
+  wick_tensor tzero = tens(WICK_F32, &zero, 0, NULL);
+  CHECK_OK(CALL("aten::where.self_out", vt(&tc6), vt(&tcl), vt(&tzero), vt(&tw6)));
+  EXPECT_F32(w6, 0, 0, 1, 2, 0, 0, 0);
+}
+
+static void test_fast_copies_reductions(void) {
+  /* clone: rank 0, same layout, and a channels-last out (logical copy) */
+  float s0 = 4.5f, d0 = 0;
+  wick_tensor ts0 = tens(WICK_F32, &s0, 0, NULL), td0 = tens(WICK_F32, &d0, 0, NULL);
+  CHECK_OK(CALL("aten::clone.out", vt(&ts0), vnone(), vt(&td0)));
+  CHECK(d0 == 4.5f);
+  float r6[6] = {0, 1, 2, 3, 4, 5}, o6[6];
+  wick_tensor tr6 = tens(WICK_F32, r6, 2, SZ(2, 3)), tocl = tens(WICK_F32, o6, 2, SZ(2, 3));
+  set_order(&tocl, (const uint8_t[]){1, 0});
+  CHECK_OK(CALL("aten::clone.out", vt(&tr6), vi(1), vt(&tocl)));
+  EXPECT_F32(o6, 0, 0, 3, 1, 4, 2, 5);
+  CHECK_OK(CALL("aten::clone.out", vt(&tr6), vnone(), vt(&tr6))); /* out is self */
+  EXPECT_F32(r6, 0, 0, 1, 2, 3, 4, 5);
+  wick_tensor to23 = tens(WICK_F32, o6, 2, SZ(3, 2)); /* static, wrong shape */
+  CHECK_FAILS(CALL("aten::clone.out", vt(&tr6), vnone(), vt(&to23)), "cannot be resized");
+
+  /* mean / sum over trailing dims of a row-major float32 tensor */
+  float x[24];
+  for (int i = 0; i < 24; i++) x[i] = (float)i;
+  wick_tensor tx = tens(WICK_F32, x, 3, SZ(2, 3, 4));
+  float m2[2], m6[6], m8[8];
+  wick_tensor tm2 = tens(WICK_F32, m2, 1, SZ(2)), tm6 = tens(WICK_F32, m6, 2, SZ(2, 3));
+  wick_tensor tm8 = tens(WICK_F32, m8, 2, SZ(2, 4));
+  int64_t d12[2] = {2, -2}, dl[1] = {-1}, d1[1] = {1};
+  CHECK_OK(CALL("aten::mean.out", vt(&tx), vil(d12, 2), vb(false), vnone(), vt(&tm2)));
+  EXPECT_F32(m2, 0, 5.5f, 17.5f);
+  CHECK_OK(CALL("aten::sum.IntList_out", vt(&tx), vil(dl, 1), vb(false), vnone(), vt(&tm6)));
+  EXPECT_F32(m6, 0, 6, 22, 38, 54, 70, 86);
+  /* a middle dim is not a suffix: generic walk */
+  CHECK_OK(CALL("aten::sum.IntList_out", vt(&tx), vil(d1, 1), vb(false), vnone(), vt(&tm8)));
+  EXPECT_F32(m8, 0, 12, 15, 18, 21, 48, 51, 54, 57);
+  /* keepdim: out [2,3,1] */
+  wick_tensor tm6k = tens(WICK_F32, m6, 3, SZ(2, 3, 1));
+  CHECK_OK(CALL("aten::mean.out", vt(&tx), vil(dl, 1), vb(true), vnone(), vt(&tm6k)));
+  EXPECT_F32(m6, 0, 1.5f, 5.5f, 9.5f, 13.5f, 17.5f, 21.5f);
+  /* the module_model shape: [1,2] over dim 1 -> [1] */
+  float p2[2] = {1, 2}, q1;
+  wick_tensor tp2 = tens(WICK_F32, p2, 2, SZ(1, 2)), tq1 = tens(WICK_F32, &q1, 1, SZ(1));
+  CHECK_OK(CALL("aten::mean.out", vt(&tp2), vil(d1, 1), vb(false), vnone(), vt(&tq1)));
+  CHECK(q1 == 1.5f);
+  /* channels-last self [2,3] stored [3,2]-major, reduced over its last dim */
+  float cl[6] = {0, 3, 1, 4, 2, 5};
+  wick_tensor tcl = tens(WICK_F32, cl, 2, SZ(2, 3));
+  set_order(&tcl, (const uint8_t[]){1, 0});
+  CHECK_OK(CALL("aten::sum.IntList_out", vt(&tcl), vil(dl, 1), vb(false), vnone(), vt(&tm2)));
+  EXPECT_F32(m2, 0, 3, 12);
+  /* an empty reduced dim: sum 0, mean NaN */
+  float e[1];
+  wick_tensor te = tens(WICK_F32, e, 2, SZ(2, 0));
+  CHECK_OK(CALL("aten::sum.IntList_out", vt(&te), vil(dl, 1), vb(false), vnone(), vt(&tm2)));
+  EXPECT_F32(m2, 0, 0, 0);
+  CHECK_OK(CALL("aten::mean.out", vt(&te), vil(dl, 1), vb(false), vnone(), vt(&tm2)));
+  CHECK(isnan(m2[0]) && isnan(m2[1]));
+  /* the sum is accumulated in double: 2^24 + 1 + 1 as float32 out */
+  float big[3] = {16777216.0f, 1, 1}, bs;
+  wick_tensor tbig = tens(WICK_F32, big, 1, SZ(3)), tbs = tens(WICK_F32, &bs, 0, NULL);
+  CHECK_OK(CALL("aten::sum.IntList_out", vt(&tbig), vnone(), vb(false), vnone(), vt(&tbs)));
+  CHECK(bs == 16777218.0f);
+
+  /* permute_copy [1,0] for 1-, 2-, 4- and 8-byte elements */
+  int64_t perm[2] = {1, 0}, permneg[2] = {-1, -2};
+  int64_t l6[6] = {0, 1, 2, 3, 4, 5}, lo[6];
+  wick_tensor tl = tens(WICK_I64, l6, 2, SZ(2, 3)), tlo = tens(WICK_I64, lo, 2, SZ(3, 2));
+  CHECK_OK(CALL("aten::permute_copy.out", vt(&tl), vil(perm, 2), vt(&tlo)));
+  EXPECT_I64(lo, 0, 3, 1, 4, 2, 5);
+  uint8_t b6[6] = {1, 0, 0, 0, 1, 1}, bo[6];
+  wick_tensor tb = tens(WICK_BOOL, b6, 2, SZ(2, 3)), tbo = tens(WICK_BOOL, bo, 2, SZ(3, 2));
+  CHECK_OK(CALL("aten::permute_copy.out", vt(&tb), vil(permneg, 2), vt(&tbo)));
+  EXPECT_U8(bo, 1, 0, 0, 1, 0, 1);
+  uint16_t h6[6] = {10, 11, 12, 13, 14, 15}, ho[6];
+  wick_tensor th = tens(WICK_F16, h6, 2, SZ(2, 3)), tho = tens(WICK_F16, ho, 2, SZ(3, 2));
+  CHECK_OK(CALL("aten::permute_copy.out", vt(&th), vil(perm, 2), vt(&tho)));
+  CHECK(ho[0] == 10 && ho[1] == 13 && ho[2] == 11 && ho[3] == 14 && ho[4] == 12 && ho[5] == 15);
+  float fo[6];
+  wick_tensor tfo = tens(WICK_F32, fo, 2, SZ(3, 2));
+  CHECK_OK(CALL("aten::permute_copy.out", vt(&tcl), vil(perm, 2), vt(&tfo))); /* channels-last self */
+  EXPECT_F32(fo, 0, 0, 3, 1, 4, 2, 5);
+  set_order(&tfo, (const uint8_t[]){1, 0}); /* channels-last out: generic walk */
+  CHECK_OK(CALL("aten::permute_copy.out", vt(&tr6), vil(perm, 2), vt(&tfo)));
+  EXPECT_F32(fo, 0, 0, 1, 2, 3, 4, 5);
+}
+
+/* float32 reference of addmm: dot products in p order, then alpha / beta. */
+static void ref_addmm(const float *a, const float *b, const float *bias, int64_t bs0, int64_t bs1,
+                      int m, int k, int n, float al, float be, float *c) {
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      float acc = 0;
+      for (int p = 0; p < k; p++) acc += a[i * k + p] * b[p * n + j];
+      float v = al == 1 ? acc : al * acc;
+      if (be != 0) v += be == 1 ? bias[i * bs0 + j * bs1] : be * bias[i * bs0 + j * bs1];
+      c[i * n + j] = v;
+    }
+}
+
+static void test_fast_addmm(void) {
+  /* narrow (n = 3, the linear.pte shape) and wide (n = 9) outputs */
+  float a[27], b[81], bias[9], out[27], ref[27];
+  for (int i = 0; i < 27; i++) a[i] = 0.1f * (float)(i % 7) - 0.3f;
+  for (int i = 0; i < 81; i++) b[i] = 0.05f * (float)(i % 11) - 0.2f;
+  for (int i = 0; i < 9; i++) bias[i] = (float)i - 4.5f;
+  static const int shapes[2][3] = {{3, 3, 3}, {3, 9, 9}};
+  wick_value betas[3] = {vi(1), vd(0.5), vi(0)}, alphas[2] = {vi(1), vd(-1.5)};
+  for (int s = 0; s < 2; s++) {
+    int m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
+    wick_tensor ta = tens(WICK_F32, a, 2, SZ(m, k)), tb = tens(WICK_F32, b, 2, SZ(k, n));
+    wick_tensor tbias = tens(WICK_F32, bias, 1, SZ(n)), to = tens(WICK_F32, out, 2, SZ(m, n));
+    for (int bi = 0; bi < 3; bi++)
+      for (int ai = 0; ai < 2; ai++) {
+        float be = betas[bi].kind == WICK_VAL_INT ? (float)betas[bi].u.i : (float)betas[bi].u.d;
+        float al = alphas[ai].kind == WICK_VAL_INT ? (float)alphas[ai].u.i : (float)alphas[ai].u.d;
+        CHECK_OK(CALL("aten::addmm.out", vt(&tbias), vt(&ta), vt(&tb), betas[bi], alphas[ai], vt(&to)));
+        ref_addmm(a, b, bias, 0, 1, m, k, n, al, be, ref);
+        expect_same_f32_at(__LINE__, out, ref, (size_t)(m * n));
+      }
+    /* a column bias [m,1] */
+    wick_tensor tcol = tens(WICK_F32, bias, 2, SZ(m, 1));
+    CHECK_OK(CALL("aten::addmm.out", vt(&tcol), vt(&ta), vt(&tb), vi(1), vi(1), vt(&to)));
+    ref_addmm(a, b, bias, 1, 0, m, k, n, 1, 1, ref);
+    expect_same_f32_at(__LINE__, out, ref, (size_t)(m * n));
+  }
+  /* mat2 in transposed order ([3,3] stored column-major): generic loop */
+  float bt[9];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) bt[j * 3 + i] = b[i * 3 + j];
+  wick_tensor ta = tens(WICK_F32, a, 2, SZ(3, 3)), tbt = tens(WICK_F32, bt, 2, SZ(3, 3));
+  set_order(&tbt, (const uint8_t[]){1, 0});
+  wick_tensor tbias = tens(WICK_F32, bias, 1, SZ(3)), to = tens(WICK_F32, out, 2, SZ(3, 3));
+  CHECK_OK(CALL("aten::addmm.out", vt(&tbias), vt(&ta), vt(&tbt), vi(1), vi(1), vt(&to)));
+  ref_addmm(a, b, bias, 0, 1, 3, 3, 3, 1, 1, ref);
+  expect_same_f32_at(__LINE__, out, ref, 9);
+}
+
 /* ---- timing (informational) ------------------------------------------------ */
 
 static void time_tiny_add(void) {
@@ -925,6 +1250,10 @@ int main(void) {
   test_permute_view();
   test_compare_where();
   test_misc();
+  test_fast_binary();
+  test_fast_compare_where();
+  test_fast_copies_reductions();
+  test_fast_addmm();
   time_tiny_add();
   return test_finish("test_kernels");
 }

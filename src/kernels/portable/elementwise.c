@@ -8,11 +8,13 @@
  * wrap-around, then wraps to the common dtype.
  *
  * Fast paths (float32 only, no per-element dispatch):
- *   same layout      out[i] = a[i] (op) b[i]     (wk_f32_binary_fast and
- *   one element      [..] (op) [1] / [] (either   wk_f32_scalar_fast, util.h,
- *                    side)                        inlined into each kernel
- *                                                 ahead of everything else)
- *   row broadcast    [.., n] (op) [n]  (either side)
+ *   same layout      out[i] = a[i] (op) b[i]   (wk_f32_binary_fast, and
+ *                    out[i] = a[i] (op) s      wk_f32_scalar_fast for the
+ *                                              .Scalar overloads: util.h,
+ *                                              inlined into each kernel)
+ *   one element      [..] (op) [1] / [] (either side), before any check
+ *                    (f32_one_elem_fast)
+ *   row broadcast    [.., n] (op) [n]  (either side), after the checks
  * The comparisons with a float32 self and a bool out of self's shape take
  * flat loops too (cmp_f32_fast).
  */
@@ -151,6 +153,31 @@ static bool is_one_elem_of(const wick_tensor *one, const wick_tensor *big) {
   return true;
 }
 
+/* The single-element cases of add/sub/mul/div, tried before any check:
+ * float32 a, b and out where out needs no resize and memory is flat:
+ *   a and out share shape and dim order, b is a single element
+ *       y[i] = x[i] (op) b[0]
+ *   b and out do, a is a single element
+ *       y[i] = a[0] (op) z[i]
+ * (a single element of rank <= out's broadcasts without changing out's
+ * shape). The single element is read once, before out is written. */
+static bool f32_one_elem_fast(wk_binop op, const wick_tensor *a, const wick_tensor *b,
+                              const wick_value *alpha, wick_tensor *out) {
+  float al;
+  if (op > WK_DIV || a->dtype != WICK_F32 || b->dtype != WICK_F32 || out->dtype != WICK_F32 ||
+      !wk_f32_alpha(alpha, &al))
+    return false;
+  if (wk_one_elem(b, out->dim) && wk_same_layout2(a, out)) {
+    wk_f32_vs(op, out->data, a->data, *(const float *)b->data, wk_numel(out), al);
+    return true;
+  }
+  if (wk_one_elem(a, out->dim) && wk_same_layout2(b, out)) {
+    wk_f32_sv(op, out->data, *(const float *)a->data, b->data, wk_numel(out), al);
+    return true;
+  }
+  return false;
+}
+
 /* Returns true when a float32 fast path handled the op. */
 static bool f32_fast(wk_binop op, const wick_tensor *a, const wick_tensor *b, float alpha,
                      wick_tensor *out) {
@@ -213,6 +240,7 @@ static const wick_tensor *scalar_tensor(wick_tensor *t, wk_scalar_box *box, cons
 wick_status wk_binary_op(wick_kernel_ctx *ctx, wk_binop op, const wick_tensor *a,
                          const wick_tensor *b, const wick_value *bs, const wick_value *alpha,
                          wick_tensor *out) {
+  if (b && f32_one_elem_fast(op, a, b, alpha, out)) return WICK_OK;
   char b1[96], b2[96], sb[48];
   /* 1. arguments: dtypes, broadcastable shapes, alpha */
   wick_status s;

@@ -84,11 +84,14 @@ static inline float addmm_f32_finish(float acc, float al, float be, const float 
 static void addmm_f32_contig(const float *a, const float *b, float *c, int64_t m, int64_t k,
                              int64_t n, float al, float be, const float *s, const int64_t s_st[2]) {
   if (n < NARROW) {
+    /* 0: alpha 1, beta 0; 1: alpha 1, beta 1 (nn.Linear); 2: anything else */
+    int mode = al != 1.0f ? 2 : be == 0.0f ? 0 : be == 1.0f ? 1 : 2;
     for (int64_t i = 0; i < m; i++) {
       for (int64_t j = 0; j < n; j++) {
         float acc = 0.0f;
         for (int64_t p = 0; p < k; p++) acc += a[i * k + p] * b[p * n + j];
-        c[i * n + j] = addmm_f32_finish(acc, al, be, s, i * s_st[0] + j * s_st[1]);
+        int64_t si = i * s_st[0] + j * s_st[1];
+        c[i * n + j] = mode == 0 ? acc : mode == 1 ? acc + s[si] : addmm_f32_finish(acc, al, be, s, si);
       }
     }
     return;

@@ -128,26 +128,13 @@ bool wk_broadcastable_to(const wick_tensor *t, int dim, const int64_t *sizes) {
   return true;
 }
 
-wick_status wk_resize_out(wick_kernel_ctx *ctx, wick_tensor *out, int dim, const int64_t *sizes) {
-  /* the common case: out already has the right shape */
-  if (out->dim == dim) {
-    int i = 0;
-    while (i < dim && out->sizes[i] == sizes[i]) i++;
-    if (i == dim) return WICK_OK;
-  }
+wick_status wk_resize_to(wick_kernel_ctx *ctx, wick_tensor *out, int dim, const int64_t *sizes) {
   wick_diag d;
   wick_diag_clear(&d);
   if (wick_tensor_resize(out, dim, sizes, &d) == WICK_OK) return WICK_OK;
   char b1[96], b2[96];
   return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "out %s cannot be resized to %s: %s",
                           wk_desc(out, b1), wk_sizes_str(dim, sizes, b2, sizeof b2), d.msg);
-}
-
-bool wk_wrap_dim(int64_t d, int rank, int *out) {
-  int64_t r = rank > 0 ? rank : 1;
-  if (d < -r || d >= r) return false;
-  *out = (int)(d < 0 ? d + r : d);
-  return true;
 }
 
 wick_status wk_reduce_mask(wick_kernel_ctx *ctx, const wick_tensor *self, wick_value *dims,

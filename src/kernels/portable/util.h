@@ -214,11 +214,27 @@ const char *wk_sizes_str(int dim, const int64_t *sizes, char *buf, size_t n);
 bool wk_broadcast_shape(int n, const wick_tensor *const *ts, int *dim, int64_t *sizes);
 /* True when t broadcasts to (dim, sizes) (e.g. addmm's self to [m,n]). */
 bool wk_broadcastable_to(const wick_tensor *t, int dim, const int64_t *sizes);
-/* Resizes out to (dim, sizes) or fails the kernel explaining why. */
-wick_status wk_resize_out(wick_kernel_ctx *ctx, wick_tensor *out, int dim, const int64_t *sizes);
+/* wk_resize_out when out's shape differs (out of line). */
+wick_status wk_resize_to(wick_kernel_ctx *ctx, wick_tensor *out, int dim, const int64_t *sizes);
+/* Resizes out to (dim, sizes) or fails the kernel explaining why; inline for
+ * the common case of an out that already has that shape. */
+static inline wick_status wk_resize_out(wick_kernel_ctx *ctx, wick_tensor *out, int dim,
+                                        const int64_t *sizes) {
+  if (out->dim == dim) {
+    int i = 0;
+    while (i < dim && out->sizes[i] == sizes[i]) i++;
+    if (i == dim) return WICK_OK;
+  }
+  return wk_resize_to(ctx, out, dim, sizes);
+}
 /* Wraps a possibly negative dim into [0, rank) (rank 0 accepts 0 and -1);
  * false when out of range. */
-bool wk_wrap_dim(int64_t d, int rank, int *out);
+static inline bool wk_wrap_dim(int64_t d, int rank, int *out) {
+  int64_t r = rank > 0 ? rank : 1;
+  if (d < -r || d >= r) return false;
+  *out = (int)(d < 0 ? d + r : d);
+  return true;
+}
 
 /* Parses a reduction dim list (None or empty = all dims) into mask[d] for
  * d < self->dim; fails on out-of-range or duplicate dims. */
@@ -291,6 +307,24 @@ static inline bool wk_same_layout2(const wick_tensor *a, const wick_tensor *b) {
   if (a->dim != b->dim) return false;
   for (int i = 0; i < a->dim; i++)
     if (a->sizes[i] != b->sizes[i] || a->dim_order[i] != b->dim_order[i]) return false;
+  return true;
+}
+
+/* wk_same_layout2(a, out) && wk_same_layout2(b, out) in one pass, which also
+ * counts out's elements into *n. */
+static inline bool wk_same_layout3(const wick_tensor *a, const wick_tensor *b,
+                                   const wick_tensor *out, size_t *n) {
+  int dim = out->dim;
+  if (a->dim != dim || b->dim != dim) return false;
+  size_t count = 1;
+  for (int i = 0; i < dim; i++) {
+    int32_t sz = out->sizes[i];
+    uint8_t o = out->dim_order[i];
+    if (a->sizes[i] != sz || b->sizes[i] != sz || a->dim_order[i] != o || b->dim_order[i] != o)
+      return false;
+    count *= (size_t)sz;
+  }
+  *n = count;
   return true;
 }
 
@@ -386,37 +420,21 @@ static inline void wk_f32_sv(wk_binop op, float *y, float s, const float *z, siz
   }
 }
 
-/* The hot cases of add/sub/mul/div .out (op <= WK_DIV): float32 a, b and out
- * where out needs no resize and memory is flat:
- *   a, b, out share shape and dim order        y[i] = x[i] (op) z[i]
- *   a and out do, b is a single element         y[i] = x[i] (op) b[0]
- *   b and out do, a is a single element         y[i] = a[0] (op) z[i]
- * (a single element of rank <= out's broadcasts without changing out's
- * shape). Returns false otherwise; the generic route then also reports
- * errors. The single element is read once, before out is written. */
+/* The hottest case of add/sub/mul/div .out (op <= WK_DIV), inlined into each
+ * kernel ahead of wk_binary_op: float32 a, b and out sharing shape and dim
+ * order, so no broadcasting, promotion or resize, and memory is flat:
+ * y[i] = x[i] (op) z[i]. Returns false otherwise; wk_binary_op then tries
+ * the single-element cases before its checks (wk_f32_one_elem_fast) and
+ * reports errors. The inlined part stays small so that the fallback is one
+ * tail call. */
 static inline bool wk_f32_binary_fast(wk_binop op, const wick_tensor *a, const wick_tensor *b,
                                       const wick_value *alpha, wick_tensor *out) {
   if (a->dtype != WICK_F32 || b->dtype != WICK_F32 || out->dtype != WICK_F32) return false;
+  size_t n;
   float al;
-  if (!wk_f32_alpha(alpha, &al)) return false;
-  const float *x = a->data, *z = b->data;
-  float *y = out->data;
-  if (wk_same_layout2(a, out)) {
-    if (wk_same_layout2(b, out)) {
-      wk_f32_vv(op, y, x, z, wk_numel(out), al);
-      return true;
-    }
-    if (wk_one_elem(b, out->dim)) {
-      wk_f32_vs(op, y, x, *z, wk_numel(out), al);
-      return true;
-    }
-    return false;
-  }
-  if (wk_same_layout2(b, out) && wk_one_elem(a, out->dim)) {
-    wk_f32_sv(op, y, *x, z, wk_numel(out), al);
-    return true;
-  }
-  return false;
+  if (!wk_same_layout3(a, b, out, &n) || !wk_f32_alpha(alpha, &al)) return false;
+  wk_f32_vv(op, out->data, a->data, b->data, n, al);
+  return true;
 }
 
 /* The .Scalar_out twin: float32 a and out of one shape and dim order, an Int

@@ -1,0 +1,101 @@
+/* wick_convert_onnx: ONNX file -> IR -> passes -> memory plan -> .pte. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/passes.h"
+#include "wick/compiler.h"
+
+static void logf_(const wick_convert_options *opt, const char *fmt, ...) {
+  if (opt == NULL || opt->log == NULL) return;
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  opt->log(opt->log_user, line);
+}
+
+/* Outputs must be distinct run-time tensors: copy constants, graph inputs and
+ * repeated outputs into fresh tensors with clone.out. */
+static void distinct_outputs(wc_graph *g) {
+  for (uint32_t k = 0; k < g->num_outputs; k++) {
+    int32_t id = g->outputs[k];
+    bool copy = g->values[id].data != NULL || g->values[id].input_index >= 0;
+    for (uint32_t j = 0; j < k; j++) copy = copy || g->outputs[j] == id;
+    if (!copy) continue;
+    int32_t t = wc_tensor_like(g, id);
+    int32_t args[3] = {id, wc_none(g), t};
+    wc_node_add(g, "aten::clone.out", args, 3, 1);
+    g->outputs[k] = t;
+  }
+  for (uint32_t k = 0; k < g->num_outputs; k++) g->values[g->outputs[k]].output_index = (int32_t)k;
+}
+
+/* Every live node must have a kernel in this build, or the program could not
+ * load: fail now, naming the ONNX node. */
+static wick_status check_kernels(const wc_graph *g, wick_diag *d) {
+  for (uint32_t i = 0; i < g->num_nodes; i++) {
+    const wc_node *n = &g->nodes[i];
+    if (n->dead || wick_find_kernel(n->op)) continue;
+    return wick_diag_set(d, WICK_ERR_MISSING_KERNEL,
+                         "%s lowers to %s, which has no kernel in this build of wick",
+                         n->origin ? n->origin : "a node", n->op);
+  }
+  return WICK_OK;
+}
+
+static void dump(const wick_convert_options *opt, const wc_graph *g, const char *stage) {
+  if (opt == NULL || opt->verbose < 2) return;
+  fprintf(stderr, "---- IR after %s ----\n", stage);
+  wc_graph_print(g, stderr);
+}
+
+wick_status wick_convert_onnx(const char *onnx_path, const wick_convert_options *opt,
+                              uint8_t **pte, size_t *pte_size, wick_convert_report *report,
+                              wick_diag *d) {
+  wick_convert_report rep;
+  memset(&rep, 0, sizeof rep);
+  *pte = NULL;
+  *pte_size = 0;
+  wick_onnx_model *model = wick_onnx_load_file(onnx_path, d);
+  if (model == NULL) return d && d->status ? d->status : WICK_ERR_MALFORMED;
+  rep.onnx_nodes = model->has_graph ? model->graph.num_nodes : 0;
+  rep.opset = wick_onnx_opset_version(model, "");
+  logf_(opt, "read %s: %u nodes, opset %lld, producer %s %s", onnx_path, rep.onnx_nodes,
+        (long long)rep.opset, model->producer_name ? model->producer_name : "?",
+        model->producer_version ? model->producer_version : "");
+  wc_graph *g = wc_graph_new();
+  wick_status s = wc_import_onnx(model, opt, g, &rep.folded_nodes, d);
+  if (s == WICK_OK) {
+    dump(opt, g, "import");
+    distinct_outputs(g);
+    if (opt == NULL || !opt->no_optimize) {
+      s = wc_optimize(g, &rep.fused_nodes, d);
+    } else {
+      wc_dce(g);
+    }
+    dump(opt, g, "passes");
+  }
+  if (s == WICK_OK) s = check_kernels(g, d);
+  wc_plan plan;
+  if (s == WICK_OK) s = wc_plan_memory(g, &plan, d);
+  if (s == WICK_OK) {
+    rep.planned_bytes = plan.arena_bytes;
+    rep.lower_bound_bytes = plan.lower_bound;
+    s = wc_emit_pte(g, &plan, opt, pte, pte_size, &rep.kernel_calls, &rep.constant_bytes, d);
+  }
+  if (s == WICK_OK)
+    logf_(opt,
+          "emitted %u kernel calls (%u nodes folded, %u fused away); constants %llu bytes; "
+          "planned memory %llu bytes (lower bound %llu)",
+          rep.kernel_calls, rep.folded_nodes, rep.fused_nodes,
+          (unsigned long long)rep.constant_bytes, (unsigned long long)rep.planned_bytes,
+          (unsigned long long)rep.lower_bound_bytes);
+  if (s != WICK_OK && d) wick_diag_prefix(d, "%s", onnx_path);
+  wc_graph_free(g);
+  wick_onnx_free(model);
+  if (report) *report = rep;
+  return s;
+}

@@ -1,0 +1,113 @@
+/* Emission of the converter IR as an ExecuTorch program: one method,
+ * "forward", one chain; constants in a 16-byte aligned constant segment;
+ * every run-time tensor placed by the memory plan in memory id 1. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/passes.h"
+#include "compiler/pte_writer.h"
+
+typedef struct emitter {
+  wc_graph *g;
+  wick_pte_writer *w;
+  wick_pte_method *m;
+  int32_t *ev;            /* IR value id -> EValue index (-1: not yet emitted) */
+  uint64_t constant_bytes;
+} emitter;
+
+static int32_t ev(emitter *e, int32_t id) {
+  if (e->ev[id] >= 0) return e->ev[id];
+  wc_value *v = &e->g->values[id];
+  int32_t sizes[WICK_MAX_DIM];
+  for (int k = 0; k < v->rank; k++) sizes[k] = (int32_t)v->dims[k];
+  int32_t out = -1;
+  switch (v->kind) {
+    case WICK_VAL_TENSOR:
+      if (v->data) {
+        size_t n = wc_nbytes(v);
+        uint32_t idx = wick_pte_add_constant(e->w, v->data, n);
+        e->constant_bytes += n;
+        out = wick_pte_const_tensor(e->m, v->dtype, v->rank, sizes, idx);
+      } else {
+        out = wick_pte_planned_tensor(e->m, v->dtype, v->rank, sizes, 1, v->mem_offset);
+      }
+      break;
+    case WICK_VAL_INT: out = wick_pte_int(e->m, v->i); break;
+    case WICK_VAL_BOOL: out = wick_pte_bool(e->m, v->i != 0); break;
+    case WICK_VAL_DOUBLE: out = wick_pte_double(e->m, v->d); break;
+    case WICK_VAL_NONE: out = wick_pte_none(e->m); break;
+    case WICK_VAL_STRING: out = wick_pte_string(e->m, v->str); break;
+    case WICK_VAL_INT_LIST: out = wick_pte_int_list_of(e->m, v->ints, v->n); break;
+    case WICK_VAL_DOUBLE_LIST: out = wick_pte_double_list(e->m, v->dbls, v->n); break;
+    case WICK_VAL_TENSOR_LIST:
+    case WICK_VAL_OPT_TENSOR_LIST: {
+      int32_t *items = malloc((v->n ? v->n : 1) * sizeof(int32_t));
+      if (!items) abort();
+      for (uint32_t k = 0; k < v->n; k++) {
+        int32_t member = e->g->values[id].ids[k];
+        items[k] = member < 0 ? -1 : ev(e, member);
+      }
+      v = &e->g->values[id];
+      out = v->kind == WICK_VAL_TENSOR_LIST ? wick_pte_tensor_list(e->m, items, v->n)
+                                            : wick_pte_opt_tensor_list(e->m, items, v->n);
+      free(items);
+      break;
+    }
+    default: out = wick_pte_none(e->m); break;
+  }
+  e->ev[id] = out;
+  return out;
+}
+
+wick_status wc_emit_pte(wc_graph *g, const wc_plan *plan, const wick_convert_options *opt,
+                        uint8_t **pte, size_t *size, uint32_t *instructions,
+                        uint64_t *constant_bytes, wick_diag *d) {
+  emitter e;
+  memset(&e, 0, sizeof e);
+  e.g = g;
+  e.w = wick_pte_writer_new();
+  if (opt && opt->inline_constants) wick_pte_writer_set_inline_constants(e.w, true);
+  e.m = wick_pte_add_method(e.w, "forward");
+  e.ev = malloc((g->num_values ? g->num_values : 1) * sizeof(int32_t));
+  if (!e.w || !e.m || !e.ev) abort();
+  for (uint32_t i = 0; i < g->num_values; i++) e.ev[i] = -1;
+  wick_pte_add_arena(e.m, plan->arena_bytes);
+  int32_t *io = malloc((g->num_inputs + g->num_outputs + 1) * sizeof(int32_t));
+  if (!io) abort();
+  for (uint32_t k = 0; k < g->num_inputs; k++) io[k] = ev(&e, g->inputs[k]);
+  wick_pte_set_inputs(e.m, io, g->num_inputs);
+  uint32_t count = 0;
+  int32_t args[64];
+  for (uint32_t i = 0; i < g->num_nodes; i++) {
+    const wc_node *n = &g->nodes[i];
+    if (n->dead) continue;
+    if (n->nargs + n->nouts > 64) {
+      free(io);
+      free(e.ev);
+      wick_pte_writer_free(e.w);
+      return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED, "%s: too many arguments", n->op);
+    }
+    uint32_t na = 0;
+    for (uint32_t a = 0; a < n->nargs; a++) args[na++] = ev(&e, g->nodes[i].args[a]);
+    /* ExecuTorch call sites repeat each Tensor out as the op's return value. */
+    for (uint32_t a = n->nargs - n->nouts; a < n->nargs; a++)
+      if (g->values[n->args[a]].kind == WICK_VAL_TENSOR) args[na++] = args[a];
+    char name[128];
+    const char *dot = strrchr(n->op, '.');
+    size_t nl = dot ? (size_t)(dot - n->op) : strlen(n->op);
+    if (nl >= sizeof name) nl = sizeof name - 1;
+    memcpy(name, n->op, nl);
+    name[nl] = '\0';
+    wick_pte_kernel_named(e.m, name, dot ? dot + 1 : "", args, na);
+    count++;
+  }
+  for (uint32_t k = 0; k < g->num_outputs; k++) io[k] = ev(&e, g->outputs[k]);
+  wick_pte_set_outputs(e.m, io, g->num_outputs);
+  free(io);
+  wick_status s = wick_pte_writer_finish(e.w, pte, size, d);
+  wick_pte_writer_free(e.w);
+  free(e.ev);
+  if (instructions) *instructions = count;
+  if (constant_bytes) *constant_bytes = e.constant_bytes;
+  return s;
+}

@@ -1,0 +1,33 @@
+/* Graph passes, memory planning and emission for the converter IR. */
+#ifndef WICK_COMPILER_PASSES_H
+#define WICK_COMPILER_PASSES_H
+
+#include "compiler/ir.h"
+#include "compiler/onnx/onnx.h"
+#include "wick/compiler.h"
+
+/* Recounts value uses over live nodes and graph outputs. */
+void wc_count_uses(wc_graph *g);
+/* Marks nodes whose outputs nobody reads as dead; returns how many. */
+uint32_t wc_dce(wc_graph *g);
+/* DCE, Conv+BN folding, mm+add -> addmm, view/permute chain merging. */
+wick_status wc_optimize(wc_graph *g, uint32_t *fused, wick_diag *d);
+
+/* Memory plan: assigns (mem_id 1, offset) to every run-time tensor. */
+typedef struct wc_plan {
+  uint64_t arena_bytes;      /* size of memory id 1                         */
+  uint64_t lower_bound;      /* peak live bytes over the schedule           */
+  uint32_t num_tensors;      /* tensors planned                             */
+} wc_plan;
+wick_status wc_plan_memory(wc_graph *g, wc_plan *plan, wick_diag *d);
+
+/* Emits the graph as a .pte program (method "forward"). */
+wick_status wc_emit_pte(wc_graph *g, const wc_plan *plan, const wick_convert_options *opt,
+                        uint8_t **pte, size_t *size, uint32_t *instructions,
+                        uint64_t *constant_bytes, wick_diag *d);
+
+/* ONNX import (import.c). */
+wick_status wc_import_onnx(const wick_onnx_model *model, const wick_convert_options *opt,
+                           wc_graph *g, uint32_t *folded, wick_diag *d);
+
+#endif

@@ -1,0 +1,109 @@
+/* Memory planning: lifetime-based greedy placement of every run-time tensor in
+ * one arena (memory id 1), largest first, each at the lowest 16-byte aligned
+ * offset that does not overlap a tensor alive at the same time. The lower
+ * bound reported beside it is the peak of live bytes over the schedule. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/passes.h"
+
+#define PLAN_ALIGN 16u
+
+typedef struct span {
+  int32_t id;
+  uint32_t first, last; /* schedule steps the tensor is alive in */
+  uint64_t size;        /* aligned bytes                           */
+  uint64_t offset;
+} span;
+
+static int by_size_desc(const void *a, const void *b) {
+  const span *x = a, *y = b;
+  if (x->size != y->size) return x->size < y->size ? 1 : -1;
+  if (x->first != y->first) return x->first < y->first ? -1 : 1;
+  return x->id - y->id;
+}
+
+static int by_offset(const void *a, const void *b) {
+  const span *x = *(const span *const *)a, *y = *(const span *const *)b;
+  return x->offset < y->offset ? -1 : x->offset > y->offset ? 1 : 0;
+}
+
+static void touch(span *sp, int32_t *slot, int32_t id, uint32_t step, uint32_t *count) {
+  if (slot[id] < 0) {
+    slot[id] = (int32_t)(*count)++;
+    sp[slot[id]].id = id;
+    sp[slot[id]].first = step;
+    sp[slot[id]].last = step;
+  }
+  span *s = &sp[slot[id]];
+  if (step < s->first) s->first = step;
+  if (step > s->last) s->last = step;
+}
+
+wick_status wc_plan_memory(wc_graph *g, wc_plan *plan, wick_diag *d) {
+  (void)d;
+  memset(plan, 0, sizeof *plan);
+  int32_t *slot = malloc((g->num_values ? g->num_values : 1) * sizeof(int32_t));
+  span *sp = calloc(g->num_values ? g->num_values : 1, sizeof(span));
+  if (!slot || !sp) abort();
+  for (uint32_t i = 0; i < g->num_values; i++) slot[i] = -1;
+  uint32_t count = 0, step = 1;
+  for (uint32_t k = 0; k < g->num_inputs; k++) touch(sp, slot, g->inputs[k], 0, &count);
+  for (uint32_t i = 0; i < g->num_nodes; i++) {
+    const wc_node *n = &g->nodes[i];
+    if (n->dead) continue;
+    for (uint32_t a = 0; a < n->nargs; a++) {
+      const wc_value *v = &g->values[n->args[a]];
+      if (v->kind == WICK_VAL_TENSOR && v->data == NULL) touch(sp, slot, n->args[a], step, &count);
+      if (v->kind == WICK_VAL_TENSOR_LIST || v->kind == WICK_VAL_OPT_TENSOR_LIST)
+        for (uint32_t j = 0; j < v->n; j++)
+          if (v->ids[j] >= 0 && g->values[v->ids[j]].data == NULL)
+            touch(sp, slot, v->ids[j], step, &count);
+    }
+    step++;
+  }
+  for (uint32_t k = 0; k < g->num_outputs; k++)
+    if (g->values[g->outputs[k]].data == NULL) touch(sp, slot, g->outputs[k], step, &count);
+  for (uint32_t k = 0; k < count; k++)
+    sp[k].size = (wc_nbytes(&g->values[sp[k].id]) + PLAN_ALIGN - 1) / PLAN_ALIGN * PLAN_ALIGN;
+
+  /* Lower bound: the largest sum of live sizes at any step. */
+  uint64_t *live = calloc(step + 1, sizeof(uint64_t));
+  if (!live) abort();
+  for (uint32_t k = 0; k < count; k++)
+    for (uint32_t s = sp[k].first; s <= sp[k].last; s++) live[s] += sp[k].size;
+  for (uint32_t s = 0; s <= step; s++)
+    if (live[s] > plan->lower_bound) plan->lower_bound = live[s];
+  free(live);
+
+  /* Greedy placement, largest first. */
+  qsort(sp, count, sizeof *sp, by_size_desc);
+  span **placed = malloc((count ? count : 1) * sizeof(span *));
+  span **conflicts = malloc((count ? count : 1) * sizeof(span *));
+  if (!placed || !conflicts) abort();
+  uint32_t nplaced = 0;
+  for (uint32_t k = 0; k < count; k++) {
+    span *s = &sp[k];
+    uint32_t nc = 0;
+    for (uint32_t j = 0; j < nplaced; j++)
+      if (placed[j]->first <= s->last && s->first <= placed[j]->last) conflicts[nc++] = placed[j];
+    qsort(conflicts, nc, sizeof *conflicts, by_offset);
+    uint64_t off = 0;
+    for (uint32_t j = 0; j < nc; j++) {
+      if (conflicts[j]->offset >= off + s->size) break; /* fits in the gap before it */
+      uint64_t end = conflicts[j]->offset + conflicts[j]->size;
+      if (end > off) off = end;
+    }
+    s->offset = off;
+    placed[nplaced++] = s;
+    if (off + s->size > plan->arena_bytes) plan->arena_bytes = off + s->size;
+    g->values[s->id].mem_id = 1;
+    g->values[s->id].mem_offset = off;
+  }
+  plan->num_tensors = count;
+  free(placed);
+  free(conflicts);
+  free(sp);
+  free(slot);
+  return WICK_OK;
+}

@@ -1,0 +1,196 @@
+/* wick convert: ONNX model -> ExecuTorch program (.pte), optionally bundled
+ * with test inputs and the outputs the program computes for them (.bpte). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "compiler/pte_writer.h"
+#include "wick/compiler.h"
+
+static const char kUsage[] =
+    "wick convert MODEL.onnx -o OUT.pte [--input-shape NAME=DxDx...]... "
+    "[--bundle-inputs A.npy ...] [--no-optimize] [--inline-constants] [-v|-vv]";
+
+static void help(void) {
+  printf("usage: %s\n"
+         "\n"
+         "Converts an ONNX model (e.g. from torch.onnx.export) into an ExecuTorch\n"
+         "program: the graph is imported, constant-folded with wick's own kernels,\n"
+         "optimized (Conv+BatchNorm folding, MatMul+Add -> addmm, view/transpose\n"
+         "cleanup, dead code), memory-planned, and written as a .pte whose\n"
+         "constants live in a 16-byte aligned segment.\n"
+         "\n"
+         "  -o, --output FILE        output .pte (or .bpte with --bundle-inputs)\n"
+         "  --input-shape N=DxD...   pin the shape of input N (needed for symbolic dims)\n"
+         "  --bundle-inputs A.npy .. write a bundled program (.bpte): the .pte plus\n"
+         "                           these inputs (one per model input, in order) and\n"
+         "                           the outputs the program computes for them\n"
+         "  --no-optimize            skip graph passes (constant folding still runs)\n"
+         "  --inline-constants       store constants inline (legacy layout)\n"
+         "  -v, -vv                  progress; -vv also dumps the IR\n"
+         "\n"
+         "Exit status 0 on success, 1 on any failure (one line on stderr).\n",
+         kUsage);
+}
+
+static void log_line(void *user, const char *line) {
+  (void)user;
+  fprintf(stderr, "wick: %s\n", line);
+}
+
+/* Runs the emitted program on the bundle inputs and writes a .bpte. */
+static int write_bundle(const char *out, const uint8_t *pte, size_t size, const char **inputs,
+                        uint32_t num_inputs) {
+  wick_diag d;
+  wick_diag_clear(&d);
+  void *copy = NULL;
+  if (posix_memalign(&copy, 64, size ? size : 1) != 0) return cli_error("out of memory");
+  memcpy(copy, pte, size);
+  wick_program prog;
+  wick_loaded_method lm;
+  memset(&lm, 0, sizeof lm);
+  int rc = CLI_FAIL;
+  cli_buffers keep = {0};
+  wick_bpte_writer *bw = NULL;
+  if (wick_program_load(&prog, copy, size, &d) != WICK_OK ||
+      wick_method_load_alloc(&prog, "forward", &lm, &d) != WICK_OK) {
+    cli_error("%s: the converted program does not load: %s", out, d.msg);
+    goto done;
+  }
+  if (num_inputs != wick_method_num_inputs(lm.method)) {
+    cli_error("--bundle-inputs: %u file(s) given, the model has %u input(s)", num_inputs,
+              wick_method_num_inputs(lm.method));
+    goto done;
+  }
+  wick_tensor ins[WICK_CONVERT_MAX_SHAPES];
+  uint32_t loaded = 0;
+  for (uint32_t k = 0; k < num_inputs && k < WICK_CONVERT_MAX_SHAPES; k++) {
+    if (wick_npy_load(inputs[k], &ins[k], &d) != WICK_OK) {
+      cli_error("%s: %s", inputs[k], d.msg);
+      goto free_inputs;
+    }
+    loaded++;
+    if (cli_set_tensor_input(lm.method, k, &ins[k], &keep, &d) != WICK_OK) {
+      cli_error("%s: %s", inputs[k], d.msg);
+      goto free_inputs;
+    }
+  }
+  if (wick_method_execute(lm.method, &d) != WICK_OK) {
+    cli_error("%s: running the converted program: %s", out, d.msg);
+    goto free_inputs;
+  }
+  bw = wick_bpte_writer_new(pte, size);
+  wick_bpte_case *tc = wick_bpte_add_case(bw, "forward");
+  for (uint32_t k = 0; k < loaded; k++) {
+    int32_t sizes[WICK_MAX_DIM];
+    for (int q = 0; q < ins[k].dim; q++) sizes[q] = ins[k].sizes[q];
+    wick_bpte_case_tensor(tc, false, ins[k].dtype, ins[k].dim, sizes, ins[k].data,
+                          wick_tensor_nbytes(&ins[k]));
+  }
+  for (uint32_t k = 0; k < wick_method_num_outputs(lm.method); k++) {
+    const wick_tensor *t = wick_method_output(lm.method, k);
+    if (t == NULL) {
+      cli_error("output %u is not a tensor", k);
+      goto free_inputs;
+    }
+    int32_t sizes[WICK_MAX_DIM];
+    for (int q = 0; q < t->dim; q++) sizes[q] = t->sizes[q];
+    wick_bpte_case_tensor(tc, true, t->dtype, t->dim, sizes, t->data, wick_tensor_nbytes(t));
+  }
+  uint8_t *bpte = NULL;
+  size_t bsize = 0;
+  if (wick_bpte_writer_finish(bw, &bpte, &bsize, &d) != WICK_OK ||
+      wick_write_file(out, bpte, bsize, &d) != WICK_OK) {
+    cli_error("%s: %s", out, d.msg);
+    free(bpte);
+    goto free_inputs;
+  }
+  free(bpte);
+  fprintf(stderr, "wick: wrote %s (%zu bytes; program + 1 test case)\n", out, bsize);
+  rc = 0;
+free_inputs:
+  for (uint32_t k = 0; k < loaded; k++) free(ins[k].data);
+done:
+  if (bw) wick_bpte_writer_free(bw);
+  cli_buffers_free(&keep);
+  if (lm.block) wick_method_free(&lm);
+  free(copy);
+  return rc;
+}
+
+int cmd_convert(int argc, char **argv) {
+  const char *model = NULL, *out = NULL;
+  const char *bundle[WICK_CONVERT_MAX_SHAPES];
+  uint32_t num_bundle = 0;
+  wick_convert_options opt;
+  memset(&opt, 0, sizeof opt);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *val = NULL;
+    int r;
+    if (cli_is_help(a)) {
+      help();
+      return 0;
+    }
+    if ((r = cli_option(argc, argv, &i, "-o", &val, "convert")) != 0 ||
+        (r = cli_option(argc, argv, &i, "--output", &val, "convert")) != 0) {
+      if (r < 0) return CLI_FAIL;
+      out = val;
+    } else if ((r = cli_option(argc, argv, &i, "--input-shape", &val, "convert")) != 0) {
+      if (r < 0) return CLI_FAIL;
+      if (opt.num_input_shapes == WICK_CONVERT_MAX_SHAPES)
+        return cli_usage_error("convert", kUsage, "too many --input-shape options");
+      if (strchr(val, '=') == NULL)
+        return cli_usage_error("convert", kUsage, "--input-shape wants NAME=DxDx..., got '%s'",
+                               val);
+      opt.input_shapes[opt.num_input_shapes++] = val;
+    } else if (strcmp(a, "--bundle-inputs") == 0) {
+      while (i + 1 < argc && argv[i + 1][0] != '-') {
+        if (num_bundle == WICK_CONVERT_MAX_SHAPES)
+          return cli_usage_error("convert", kUsage, "too many --bundle-inputs files");
+        bundle[num_bundle++] = argv[++i];
+      }
+      if (num_bundle == 0)
+        return cli_usage_error("convert", kUsage, "--bundle-inputs needs at least one .npy");
+    } else if (strcmp(a, "--no-optimize") == 0) {
+      opt.no_optimize = true;
+    } else if (strcmp(a, "--inline-constants") == 0) {
+      opt.inline_constants = true;
+    } else if (strcmp(a, "-v") == 0) {
+      opt.verbose = 1;
+    } else if (strcmp(a, "-vv") == 0) {
+      opt.verbose = 2;
+    } else if (a[0] == '-') {
+      return cli_usage_error("convert", kUsage, "unknown option '%s'", a);
+    } else if (model == NULL) {
+      model = a;
+    } else {
+      return cli_usage_error("convert", kUsage, "unexpected argument '%s'", a);
+    }
+  }
+  if (model == NULL) return cli_usage_error("convert", kUsage, "no model given");
+  if (out == NULL) return cli_usage_error("convert", kUsage, "no output given (-o FILE)");
+  if (opt.verbose) {
+    opt.log = log_line;
+  }
+  wick_diag d;
+  wick_diag_clear(&d);
+  uint8_t *pte = NULL;
+  size_t size = 0;
+  wick_convert_report rep;
+  if (wick_convert_onnx(model, &opt, &pte, &size, &rep, &d) != WICK_OK)
+    return cli_error("%s", d.msg);
+  int rc = 0;
+  if (num_bundle) {
+    rc = write_bundle(out, pte, size, bundle, num_bundle);
+  } else if (wick_write_file(out, pte, size, &d) != WICK_OK) {
+    rc = cli_error("%s: %s", out, d.msg);
+  } else {
+    fprintf(stderr,
+            "wick: wrote %s (%zu bytes): %u ONNX nodes -> %u kernel calls; constants %llu bytes; "
+            "planned memory %llu bytes (lower bound %llu)\n",
+            out, size, rep.onnx_nodes, rep.kernel_calls, (unsigned long long)rep.constant_bytes,
+            (unsigned long long)rep.planned_bytes, (unsigned long long)rep.lower_bound_bytes);
+  }
+  free(pte);
+  return rc;
+}
