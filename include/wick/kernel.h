@@ -35,20 +35,27 @@
 extern "C" {
 #endif
 
+typedef struct wick_threadpool wick_threadpool;
+
 typedef struct wick_kernel_ctx {
-  wick_diag *diag;      /* where a kernel explains a failure (may be NULL)  */
-  const char *op_name;  /* "aten::add.out"                                   */
-  uint32_t instr_index; /* instruction being executed                        */
-  void *scratch;        /* per-method scratch arena (may be NULL)            */
-  size_t scratch_size;
+  wick_diag *diag;        /* where a kernel explains a failure (may be NULL)      */
+  const char *op_name;    /* "aten::add.out"                                       */
+  uint32_t instr_index;   /* instruction being executed                            */
+  void *scratch;          /* per-method scratch memory, 64-byte aligned (or NULL)  */
+  size_t scratch_size;    /* >= every bound kernel's scratch() answer              */
+  wick_threadpool *pool;  /* worker threads for this method, or NULL (run serially) */
 } wick_kernel_ctx;
 
 typedef wick_status (*wick_kernel_fn)(wick_kernel_ctx *ctx, wick_value **args, uint32_t nargs);
+/* Scratch bytes a call needs, asked once per call site at method load with
+ * the (upper-bound) shapes of its arguments. */
+typedef size_t (*wick_kernel_scratch_fn)(wick_value **args, uint32_t nargs);
 
 typedef struct wick_kernel {
-  const char *name;      /* "aten::add.out" */
-  const char *signature; /* see above, e.g. "TTST" */
+  const char *name;               /* "aten::add.out"                              */
+  const char *signature;          /* see above, e.g. "TTST"                       */
   wick_kernel_fn fn;
+  wick_kernel_scratch_fn scratch; /* NULL: needs no scratch memory                */
 } wick_kernel;
 
 /* Adds a table of kernels (kept by pointer; must outlive its use). Tables

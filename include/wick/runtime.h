@@ -153,6 +153,17 @@ const wick_value *wick_method_output_value(const wick_method *m, uint32_t i);
 /* Output tensor i, or NULL when output i is not a tensor. */
 const wick_tensor *wick_method_output(const wick_method *m, uint32_t i);
 
+/* Scratch memory: some kernels (optimized convolution, packed GEMM) need
+ * temporary memory; its size is known once the method is loaded. Provide at
+ * least wick_method_scratch_size() bytes (64-byte aligned) before execute;
+ * wick_method_load_alloc does this for you. */
+size_t wick_method_scratch_size(const wick_method *m);
+wick_status wick_method_set_scratch(wick_method *m, void *mem, size_t size, wick_diag *d);
+/* Worker threads for kernels that split their work (NULL: run serially). The
+ * pool is created by the caller (include/wick/threadpool.h) and may be shared
+ * by methods that never execute at the same time. */
+void wick_method_set_threadpool(wick_method *m, wick_threadpool *pool);
+
 /* Instruction budget per execute (0: unlimited). Methods whose chains jump
  * backwards start with 100M so a malformed loop cannot hang the caller. */
 void wick_method_set_step_limit(wick_method *m, uint64_t limit);

@@ -43,7 +43,8 @@ typedef struct wick_loaded_method {
   wick_method *method;
   wick_method_meta meta;
   wick_arenas arenas;
-  void *block; /* single allocation holding every arena */
+  void *block;   /* single allocation holding every arena          */
+  void *scratch; /* kernels' scratch memory (NULL when none needed) */
 } wick_loaded_method;
 
 wick_status wick_method_load_alloc(const wick_program *p, const char *name,

@@ -296,7 +296,7 @@ wick_status wc_run_node(wc_graph *g, int32_t ni, wc_data_fn data_of, void *user,
     }
   }
   wick_diag kd = {WICK_OK, ""};
-  wick_kernel_ctx ctx = {&kd, n->op, (uint32_t)ni, NULL, 0};
+  wick_kernel_ctx ctx = {&kd, n->op, (uint32_t)ni, NULL, 0, NULL};
   wick_status s = k->fn(&ctx, argv, n->nargs);
   if (s == WICK_OK) {
     /* The kernel may have resized a dynamic out; the IR's static shapes must agree. */

@@ -37,6 +37,7 @@ struct wick_method {
   bool has_unplanned_inputs;
   uint8_t *input_set;     /* (num_inputs) 1 once an unplanned input has data */
   uint64_t step_limit;    /* 0: unlimited */
+  size_t scratch_needed;  /* max over kernel calls of their scratch() answer */
   wick_kernel_ctx ctx;
   wick_instr_observer observer;
   void *observer_user;

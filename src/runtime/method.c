@@ -290,6 +290,10 @@ wick_status wick_method_load(const wick_program *p, const char *name, const wick
           int32_t vi = fb_vec_i32(r, args, j);
           ins_->argv[j] = &m->values[vi];
         }
+        if (kern->scratch) {
+          size_t need = kern->scratch(ins_->argv, ins_->nargs);
+          if (need > m->scratch_needed) m->scratch_needed = need;
+        }
       } else if (tag == IA_DELEGATE_CALL) {
         int32_t di = fb_get_i32(r, &at, DCALL_DELEGATE_INDEX, 0);
         fb_table del = fb_vec_table(r, dels, (uint32_t)di);
@@ -359,6 +363,22 @@ wick_status wick_method_load(const wick_program *p, const char *name, const wick
   m->ctx.diag = NULL;
   *out = m;
   return WICK_OK;
+}
+
+size_t wick_method_scratch_size(const wick_method *m) { return m ? m->scratch_needed : 0; }
+
+wick_status wick_method_set_scratch(wick_method *m, void *mem, size_t size, wick_diag *d) {
+  if (m == NULL || (mem == NULL && size > 0))
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "set_scratch: NULL argument");
+  if (((uintptr_t)mem & 63u) != 0)
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "scratch memory must be 64-byte aligned");
+  m->ctx.scratch = mem;
+  m->ctx.scratch_size = size;
+  return WICK_OK;
+}
+
+void wick_method_set_threadpool(wick_method *m, wick_threadpool *pool) {
+  if (m) m->ctx.pool = pool;
 }
 
 uint32_t wick_method_num_inputs(const wick_method *m) { return m ? m->num_inputs : 0; }
@@ -544,6 +564,11 @@ wick_status wick_method_execute(wick_method *m, wick_diag *d) {
                              "method '%s': input %u was never set (it is not memory-planned)",
                              m->name, k);
   }
+  if (m->ctx.scratch_size < m->scratch_needed)
+    return wick_diag_set(d, WICK_ERR_MEMORY,
+                         "method '%s' needs %zu bytes of scratch memory "
+                         "(wick_method_set_scratch), has %zu",
+                         m->name, m->scratch_needed, m->ctx.scratch_size);
   wick_kernel_ctx *ctx = &m->ctx;
   ctx->diag = d;
   uint64_t steps = 0;

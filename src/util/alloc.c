@@ -63,11 +63,29 @@ wick_status wick_method_load_alloc(const wick_program *p, const char *name, wick
     memset(out, 0, sizeof *out);
     return s;
   }
+  /* Kernels' scratch memory, known only once the method is bound. */
+  size_t scratch = wick_method_scratch_size(out->method);
+  if (scratch > 0) {
+    size_t rounded;
+    if (!round_up(scratch, &rounded) ||
+        posix_memalign(&out->scratch, ARENA_ALIGN, rounded) != 0 || out->scratch == NULL) {
+      free(block);
+      memset(out, 0, sizeof *out);
+      return wick_diag_set(d, WICK_ERR_MEMORY, "method '%s': cannot allocate %zu bytes of scratch",
+                           name, scratch);
+    }
+    s = wick_method_set_scratch(out->method, out->scratch, rounded, d);
+    if (s != WICK_OK) {
+      wick_method_free(out);
+      return s;
+    }
+  }
   return WICK_OK;
 }
 
 void wick_method_free(wick_loaded_method *lm) {
   if (lm == NULL) return;
   free(lm->block);
+  free(lm->scratch);
   memset(lm, 0, sizeof *lm);
 }
