@@ -87,6 +87,79 @@ static int print_io(const wick_program *p, const char *method, bool output, uint
   return 0;
 }
 
+/* Lower bound of planned memory: the peak, over the instruction schedule, of
+ * the bytes of planned tensors alive at once (a tensor lives from its first
+ * to its last use; inputs from the start, outputs to the end). Needs the
+ * method to load (kernels bound); returns false when it does not. */
+typedef struct live_span {
+  const void *data;
+  size_t bytes;
+  uint32_t first, last;
+} live_span;
+
+static void note_use(live_span *spans, uint32_t *n, uint32_t cap, const wick_tensor *t,
+                     const wick_arenas *a, uint32_t step) {
+  if (t == NULL || t->data == NULL) return;
+  bool planned = false;
+  for (uint32_t k = 0; k < a->num_planned; k++) {
+    const char *base = a->planned[k];
+    if ((const char *)t->data >= base && (const char *)t->data < base + a->planned_sizes[k])
+      planned = true;
+  }
+  if (!planned) return;
+  for (uint32_t k = 0; k < *n; k++)
+    if (spans[k].data == t->data && spans[k].bytes == wick_tensor_nbytes(t)) {
+      if (step < spans[k].first) spans[k].first = step;
+      if (step > spans[k].last) spans[k].last = step;
+      return;
+    }
+  if (*n == cap) return;
+  spans[*n].data = t->data;
+  spans[*n].bytes = (wick_tensor_nbytes(t) + 15) / 16 * 16;
+  spans[*n].first = spans[*n].last = step;
+  (*n)++;
+}
+
+static bool planned_lower_bound(const wick_program *p, const char *name, uint64_t *bound) {
+  wick_diag d;
+  wick_diag_clear(&d);
+  wick_loaded_method lm;
+  if (wick_method_load_alloc(p, name, &lm, &d) != WICK_OK) return false;
+  uint32_t ninstr = wick_method_num_instructions(lm.method);
+  uint32_t cap = 4096, n = 0;
+  live_span *spans = calloc(cap, sizeof *spans);
+  if (spans == NULL) {
+    wick_method_free(&lm);
+    return false;
+  }
+  for (uint32_t k = 0; k < wick_method_num_inputs(lm.method); k++)
+    note_use(spans, &n, cap, wick_method_input(lm.method, k), &lm.arenas, 0);
+  for (uint32_t i = 0; i < ninstr; i++) {
+    uint32_t nargs = 0;
+    wick_value *const *args = wick_method_instr_args(lm.method, i, &nargs);
+    for (uint32_t a = 0; a < nargs; a++) {
+      const wick_value *v = args[a];
+      if (v->kind == WICK_VAL_TENSOR) note_use(spans, &n, cap, v->u.t, &lm.arenas, i + 1);
+      if (v->kind == WICK_VAL_TENSOR_LIST || v->kind == WICK_VAL_OPT_TENSOR_LIST)
+        for (uint32_t j = 0; j < v->u.tl.n; j++)
+          note_use(spans, &n, cap, v->u.tl.items[j], &lm.arenas, i + 1);
+    }
+  }
+  for (uint32_t k = 0; k < wick_method_num_outputs(lm.method); k++)
+    note_use(spans, &n, cap, wick_method_output(lm.method, k), &lm.arenas, ninstr + 1);
+  uint64_t peak = 0;
+  for (uint32_t step = 0; step <= ninstr + 1; step++) {
+    uint64_t live = 0;
+    for (uint32_t k = 0; k < n; k++)
+      if (spans[k].first <= step && step <= spans[k].last) live += spans[k].bytes;
+    if (live > peak) peak = live;
+  }
+  free(spans);
+  wick_method_free(&lm);
+  *bound = peak;
+  return true;
+}
+
 static int print_method(const wick_program *p, const char *name, const char *path) {
   wick_method_meta meta;
   wick_diag d;
@@ -111,8 +184,15 @@ static int print_method(const wick_program *p, const char *name, const char *pat
   field(2, "delegates", "%u", meta.num_delegates);
   uint64_t planned_total = 0;
   for (uint32_t i = 0; i < meta.num_planned; i++) planned_total += meta.planned_sizes[i];
-  field(2, "planned memory", "%" PRIu64 " bytes in %u arena%s", planned_total, meta.num_planned,
-        meta.num_planned == 1 ? "" : "s");
+  uint64_t bound = 0;
+  if (planned_lower_bound(p, name, &bound) && bound > 0)
+    field(2, "planned memory", "%" PRIu64 " bytes in %u arena%s; lower bound %" PRIu64
+          " bytes (peak live tensors), %.1f%% above it",
+          planned_total, meta.num_planned, meta.num_planned == 1 ? "" : "s", bound,
+          100.0 * ((double)planned_total - (double)bound) / (double)bound);
+  else
+    field(2, "planned memory", "%" PRIu64 " bytes in %u arena%s", planned_total,
+          meta.num_planned, meta.num_planned == 1 ? "" : "s");
   for (uint32_t i = 0; i < meta.num_planned; i++)
     printf("    memory id %-4u %" PRIu64 " bytes\n", i + 1, meta.planned_sizes[i]);
   field(2, "constant data", "%" PRIu64 " bytes", meta.constant_bytes);
