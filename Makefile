@@ -26,7 +26,7 @@ asan:
 
 fuzz:
 	@CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DWICK_FUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
-	@$(CMAKE) --build build-fuzz -j$(JOBS)
+	@$(CMAKE) --build build-fuzz -j$(JOBS) --target $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c)))
 	@./tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 size:

@@ -19,6 +19,12 @@ for bin in "$build"/fuzz_*; do
     fuzz_ptd) cp "$shared"/pte/*.ptd "$corpus"/ 2>/dev/null || true ;;
     fuzz_bpte) cp "$shared"/pte/*.bpte "$corpus"/ 2>/dev/null || true ;;
     fuzz_npy) cp "$shared"/pte/expected/*.npy "$corpus"/ 2>/dev/null || true ;;
+    fuzz_onnx)
+      k=0
+      for f in "$shared"/onnx-tests/node/test_{add,conv_with_strides_padding,gemm_default_matrix_bias,lstm_defaults,if,loop11,resize_upsample_scales_linear,slice,split_equal_parts_1d_opset18}/model.onnx \
+               "$here"/../models/fixtures/*/model.onnx; do
+        [ -f "$f" ] && cp "$f" "$corpus/seed_$k.onnx" && k=$((k + 1))
+      done ;;
   esac
   if [ -d "$here/corpus/$name" ]; then cp "$here/corpus/$name"/* "$corpus"/ 2>/dev/null || true; fi
   echo "== $name: ${seconds}s, $(ls "$corpus" | wc -l) seed file(s)"
