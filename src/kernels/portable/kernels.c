@@ -1,5 +1,6 @@
 /* The table of built-in portable kernels (name, signature, function).
  * Signature characters are described in include/wick/kernel.h. */
+#include "kernels/portable/ops_llm.h"
 #include "kernels/portable/ops_math.h"
 #include "kernels/portable/ops_nn.h"
 #include "kernels/portable/util.h"
@@ -40,6 +41,7 @@ const wick_kernel wick_portable_kernels[] = {
 /* Further operator families, one table fragment each. */
 #include "kernels/portable/table_nn.inc"
 #include "kernels/portable/table_math.inc"
+#include "kernels/portable/table_llm.inc"
 };
 
 const size_t wick_portable_kernel_count = sizeof wick_portable_kernels / sizeof wick_portable_kernels[0];
