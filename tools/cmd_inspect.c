@@ -70,8 +70,11 @@ static int print_io(const wick_program *p, const char *method, bool output, uint
       return cli_error("%s: method '%s' %s %u: %s", path, method, output ? "output" : "input", i,
                        d.msg);
     const char *kind = wick_value_kind_name(info.kind);
-    char desc[128], extra[96];
+    char desc[128], extra[96], name[64];
+    if (wick_method_io_name(p, method, output, i, name, sizeof name, NULL) != WICK_OK)
+      name[0] = '\0';
     printf("    [%u] %-8s", i, kind ? kind : "?");
+    if (name[0]) printf(" '%s'", name);
     switch (info.kind) {
       case WICK_VAL_TENSOR:
         describe_tensor_extra(&info.tensor, extra, sizeof extra);

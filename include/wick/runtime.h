@@ -88,6 +88,11 @@ const char *wick_program_method_name(const wick_program *p, uint32_t i);
 wick_status wick_program_named_data(const wick_program *p, const char *key, const void **data,
                                     size_t *size, wick_diag *d);
 
+/* The name of method input or output i as recorded by the producer (wick
+ * convert keeps ONNX names), copied into buf; WICK_ERR_NOT_FOUND if none. */
+wick_status wick_method_io_name(const wick_program *p, const char *method, bool output,
+                                uint32_t i, char *buf, size_t n, wick_diag *d);
+
 /* Description of one method input or output. */
 typedef struct wick_io_info {
   uint8_t kind;             /* wick_value_kind                                 */

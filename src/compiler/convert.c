@@ -26,6 +26,7 @@ static void distinct_outputs(wc_graph *g) {
     for (uint32_t j = 0; j < k; j++) copy = copy || g->outputs[j] == id;
     if (!copy) continue;
     int32_t t = wc_tensor_like(g, id);
+    if (g->values[id].name) g->values[t].name = strdup(g->values[id].name);
     int32_t args[3] = {id, wc_none(g), t};
     wc_node_add(g, "aten::clone.out", args, 3, 1);
     g->outputs[k] = t;

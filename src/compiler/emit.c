@@ -1,6 +1,7 @@
 /* Emission of the converter IR as an ExecuTorch program: one method,
  * "forward", one chain; constants in a 16-byte aligned constant segment;
  * every run-time tensor placed by the memory plan in memory id 1. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,23 @@ wick_status wc_emit_pte(wc_graph *g, const wc_plan *plan, const wick_convert_opt
   for (uint32_t k = 0; k < g->num_outputs; k++) io[k] = ev(&e, g->outputs[k]);
   wick_pte_set_outputs(e.m, io, g->num_outputs);
   free(io);
+  /* Input and output names, kept as named data "wick.io_names.forward":
+   * one line per value, "in NAME" / "out NAME", in order. */
+  size_t cap = 64, len = 0;
+  for (uint32_t k = 0; k < g->num_inputs + g->num_outputs; k++) {
+    const wc_value *v = &g->values[k < g->num_inputs ? g->inputs[k] : g->outputs[k - g->num_inputs]];
+    cap += 8 + (v->name ? strlen(v->name) : 0);
+  }
+  char *names = malloc(cap);
+  if (!names) abort();
+  for (uint32_t k = 0; k < g->num_inputs + g->num_outputs; k++) {
+    bool in = k < g->num_inputs;
+    const wc_value *v = &g->values[in ? g->inputs[k] : g->outputs[k - g->num_inputs]];
+    len += (size_t)snprintf(names + len, cap - len, "%s %s\n", in ? "in" : "out",
+                            v->name ? v->name : "");
+  }
+  wick_pte_add_named_data(e.w, "wick.io_names.forward", names, len);
+  free(names);
   wick_status s = wick_pte_writer_finish(e.w, pte, size, d);
   wick_pte_writer_free(e.w);
   free(e.ev);

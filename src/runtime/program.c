@@ -850,3 +850,36 @@ wick_status wick_program_named_data(const wick_program *p, const char *key, cons
   if (r.bad) return malformed(d, &r, "named_data");
   return wick_diag_set(d, WICK_ERR_NOT_FOUND, "no named data '%s' in the program", key);
 }
+
+wick_status wick_method_io_name(const wick_program *p, const char *method, bool output,
+                                uint32_t i, char *buf, size_t n, wick_diag *d) {
+  if (n) buf[0] = '\0';
+  char key[96];
+  wick_snprintf(key, sizeof key, "wick.io_names.%s", method);
+  const void *data;
+  size_t size;
+  if (wick_program_named_data(p, key, &data, &size, NULL) != WICK_OK)
+    return wick_diag_set(d, WICK_ERR_NOT_FOUND, "program records no names for '%s'", method);
+  const char *s = data, *end = s + size;
+  const char *tag = output ? "out " : "in ";
+  size_t tl = output ? 4 : 3;
+  uint32_t k = 0;
+  while (s < end) {
+    const char *nl = s;
+    while (nl < end && *nl != '\n') nl++;
+    if ((size_t)(nl - s) >= tl && memcmp(s, tag, tl) == 0) {
+      if (k == i) {
+        size_t len = (size_t)(nl - s) - tl;
+        if (n == 0) return WICK_OK;
+        if (len >= n) len = n - 1;
+        memcpy(buf, s + tl, len);
+        buf[len] = '\0';
+        return WICK_OK;
+      }
+      k++;
+    }
+    s = nl + 1;
+  }
+  return wick_diag_set(d, WICK_ERR_NOT_FOUND, "no name recorded for %s %u",
+                       output ? "output" : "input", i);
+}
