@@ -257,6 +257,7 @@ static wick_status lower_activation(wc_import *im, const wick_onnx_node *n) {
       int32_t args[3] = {x, lo, hi}; /* relu6 as hardtanh(0, 6) */
       DONE(imp_call(im, "aten::hardtanh.out", args, 3, v.dtype, v.rank, v.dims));
     }
+    if (V(lo)->kind == WICK_VAL_NONE && V(hi)->kind == WICK_VAL_NONE) DONE(x); /* no bounds */
     int32_t args[3] = {x, lo, hi};
     DONE(imp_call(im, "aten::clamp.out", args, 3, v.dtype, v.rank, v.dims));
   }
@@ -917,7 +918,15 @@ static wick_status lower_gather(wc_import *im, const wick_onnx_node *n) {
       int32_t args[5] = {x, idx, wc_int(im->g, -1), wc_bool(im->g, false), wc_bool(im->g, false)};
       DONE(imp_call(im, "aten::embedding.out", args, 5, vx.dtype, orank, od));
     }
+    /* Run-time indices may be negative (ONNX): idx + size where idx < 0. */
     flat = imp_view(im, idx, 1, &cnt);
+    int32_t largs[2] = {flat, wc_int(im->g, 0)};
+    int32_t neg = imp_call(im, "aten::lt.Scalar_out", largs, 2, WICK_BOOL, 1, &cnt);
+    int32_t aargs[3] = {flat, wc_int(im->g, vx.dims[ax]), wc_int(im->g, 1)};
+    int32_t wrapped = imp_call(im, "aten::add.Scalar_out", aargs, 3, vi.dtype, 1, &cnt);
+    if (neg < 0 || wrapped < 0) return im->d->status;
+    int32_t wargs[3] = {neg, wrapped, flat};
+    flat = imp_call(im, "aten::where.self_out", wargs, 3, vi.dtype, 1, &cnt);
   }
   CHECK_ID(flat);
   int64_t sel[WICK_MAX_DIM];

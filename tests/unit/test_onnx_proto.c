@@ -86,7 +86,9 @@ static void w_bytes(pbw *w, uint32_t field, const void *data, size_t n) {
   w_raw(w, data, n);
 }
 
-static void w_str(pbw *w, uint32_t field, const char *s) { w_bytes(w, field, s, strlen(s)); }
+static void w_str(pbw *w, uint32_t field, const char *s) {
+  w_bytes(w, field, s, strlen(s));
+}
 
 /* Appends sub as a length-delimited field and releases it. */
 static void w_msg(pbw *w, uint32_t field, pbw *sub) {
@@ -106,7 +108,9 @@ static void w_packed_f32(pbw *w, uint32_t field, const float *v, size_t n) {
   w_msg(w, field, &body);
 }
 
-static bool contains(const char *s, const char *sub) { return strstr(s, sub) != NULL; }
+static bool contains(const char *s, const char *sub) {
+  return strstr(s, sub) != NULL;
+}
 
 /* ---- wire format ----------------------------------------------------------- */
 
@@ -122,7 +126,8 @@ static void test_varints(void) {
   uint64_t v;
   static const uint8_t one[] = {0x01}, b300[] = {0xAC, 0x02};
   static const uint8_t max[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01};
-  static const uint8_t eleven[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
+  static const uint8_t eleven[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                   0x80, 0x80, 0x80, 0x80, 0x01};
   static const uint8_t overflow[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02};
   static const uint8_t trunc[] = {0x80, 0x80};
   /* A non-minimal (padded) encoding of 1 is still valid protobuf. */
@@ -168,8 +173,7 @@ static void test_wire(void) {
         wick_pb_f32(f.value) == 1.0f);
   w.n = 0;
   w_fixed64(&w, 536870911u, 0x4000000000000000ull); /* largest field number */
-  CHECK(next_of(w.p, w.n, &f, err) == 1 && f.number == 536870911u &&
-        wick_pb_f64(f.value) == 2.0);
+  CHECK(next_of(w.p, w.n, &f, err) == 1 && f.number == 536870911u && wick_pb_f64(f.value) == 2.0);
   CHECK(next_of(w.p, w.n - 1, &f, err) == -1 && contains(err, "fixed64"));
   w.n = 0;
   w_str(&w, 9, "abc");
@@ -184,9 +188,9 @@ static void test_wire(void) {
   static const uint8_t wire6[] = {(1 << 3) | 6, 0x00};
   static const uint8_t field0[] = {0x00, 0x00};
   static const uint8_t huge_len[] = {(1 << 3) | 2, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-                                     0xFF, 0xFF, 0xFF, 0xFF, 0x01, 'x'};
+                                     0xFF,         0xFF, 0xFF, 0xFF, 0x01, 'x'};
   static const uint8_t len_2_63[] = {(1 << 3) | 2, 0x80, 0x80, 0x80, 0x80, 0x80,
-                                     0x80, 0x80, 0x80, 0x80, 0x01};
+                                     0x80,         0x80, 0x80, 0x80, 0x01};
   CHECK(next_of(group, sizeof group, &f, err) == -1 && contains(err, "groups"));
   CHECK(next_of(endgroup, sizeof endgroup, &f, err) == -1 && contains(err, "groups"));
   CHECK(next_of(wire6, sizeof wire6, &f, err) == -1 && contains(err, "wire type 6"));
@@ -209,8 +213,18 @@ static void test_wire(void) {
 
 /* ---- ONNX builders ---------------------------------------------------------- */
 
-enum { T_FLOAT = 1, T_INT8 = 3, T_INT32 = 6, T_INT64 = 7, T_STRING = 8, T_BOOL = 9, T_F16 = 10,
-       T_DOUBLE = 11, T_UINT32 = 12, T_BF16 = 16 };
+enum {
+  T_FLOAT = 1,
+  T_INT8 = 3,
+  T_INT32 = 6,
+  T_INT64 = 7,
+  T_STRING = 8,
+  T_BOOL = 9,
+  T_F16 = 10,
+  T_DOUBLE = 11,
+  T_UINT32 = 12,
+  T_BF16 = 16
+};
 
 /* ValueInfoProto with a tensor type; dims < 0 become dim_param "N". */
 static pbw value_info(const char *name, int elem, const int64_t *dims, int rank) {
@@ -264,19 +278,21 @@ static pbw model_of(pbw *graph) {
   return m;
 }
 
-static float f16_bits_to_f32(uint16_t h) { return wick_f16_to_f32(h); }
+static float f16_bits_to_f32(uint16_t h) {
+  return wick_f16_to_f32(h);
+}
 
 /* The feature model used by the decoding test and the truncation test. */
 static pbw build_feature_model(void) {
   pbw m = {0};
-  w_int(&m, 1, 8);                       /* ir_version */
-  w_str(&m, 2, "pytorch");               /* producer_name */
-  w_str(&m, 3, "2.4.0");                 /* producer_version */
-  w_int(&m, 5, -7);                      /* model_version (negative: 10-byte varint) */
-  w_int(&m, 99, 12345);                  /* unknown varint field */
-  w_fixed32(&m, 98, 0xDEADBEEFu);        /* unknown fixed32 */
+  w_int(&m, 1, 8);                          /* ir_version */
+  w_str(&m, 2, "pytorch");                  /* producer_name */
+  w_str(&m, 3, "2.4.0");                    /* producer_version */
+  w_int(&m, 5, -7);                         /* model_version (negative: 10-byte varint) */
+  w_int(&m, 99, 12345);                     /* unknown varint field */
+  w_fixed32(&m, 98, 0xDEADBEEFu);           /* unknown fixed32 */
   w_fixed64(&m, 97, 0x0123456789ABCDEFull); /* unknown fixed64 */
-  w_str(&m, 1000, "unknown bytes");      /* unknown length-delimited */
+  w_str(&m, 1000, "unknown bytes");         /* unknown length-delimited */
   pbw opset = {0};
   w_str(&opset, 1, "");
   w_int(&opset, 2, 13);
@@ -521,8 +537,7 @@ static void test_decode(void) {
         ints[0] == 3 && ints[1] == 3);
   CHECK(wick_onnx_attr_ints(conv, "pads", &ints, &n, &d) == WICK_OK && n == 4 && ints[0] == 1 &&
         ints[3] == -1);
-  CHECK(wick_onnx_attr_ints(conv, "dilations", &ints, &n, &d) == WICK_OK && n == 0 &&
-        ints == NULL);
+  CHECK(wick_onnx_attr_ints(conv, "dilations", &ints, &n, &d) == WICK_OK && n == 0 && ints == NULL);
   int64_t iv;
   CHECK(wick_onnx_attr_int(conv, "group", 7, &iv, &d) == WICK_OK && iv == 1);
   CHECK(wick_onnx_attr_int(conv, "axis", 0, &iv, &d) == WICK_OK && iv == -1);
@@ -533,8 +548,7 @@ static void test_decode(void) {
   const char *sv;
   CHECK(wick_onnx_attr_string(conv, "auto_pad", "x", &sv, &d) == WICK_OK &&
         strcmp(sv, "NOTSET") == 0);
-  CHECK(wick_onnx_attr_string(conv, "mode", "dflt", &sv, &d) == WICK_OK &&
-        strcmp(sv, "dflt") == 0);
+  CHECK(wick_onnx_attr_string(conv, "mode", "dflt", &sv, &d) == WICK_OK && strcmp(sv, "dflt") == 0);
   const float *floats;
   CHECK(wick_onnx_attr_floats(conv, "scales", &floats, &n, &d) == WICK_OK && n == 2 &&
         floats[0] == 1.5f && floats[1] == -2.0f);
@@ -735,7 +749,8 @@ static void test_malformed(void) {
 
   /* ir_version with an 11-byte varint. */
   w_tag(&w, 1, WICK_PB_VARINT);
-  static const uint8_t eleven[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
+  static const uint8_t eleven[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                   0x80, 0x80, 0x80, 0x80, 0x01};
   w_raw(&w, eleven, sizeof eleven);
   EXPECT_FAIL(&w, WICK_ERR_MALFORMED, "varint longer than 10 bytes");
   w_free(&w);
@@ -845,8 +860,9 @@ static void test_malformed(void) {
     w_msg(&n, 5, &a);
     w_msg(&g, 1, &n);
     pbw m = model_of(&g);
-    EXPECT_FAIL(&m, WICK_ERR_NOT_SUPPORTED, "graph.node[0] (Constant '').attribute[0] "
-                                            "'sparse_value': sparse tensor");
+    EXPECT_FAIL(&m, WICK_ERR_NOT_SUPPORTED,
+                "graph.node[0] (Constant '').attribute[0] "
+                "'sparse_value': sparse tensor");
     w_free(&m);
   }
 
@@ -986,22 +1002,55 @@ static void test_tensor_data(void) {
     t = (pbw){0};
     w_str(&t, 8, "bad");
     switch (i) {
-      case 0: w_int(&t, 1, 2); w_int(&t, 2, T_FLOAT); w_bytes(&t, 9, "abc", 3); break;
-      case 1: w_int(&t, 1, 2); w_int(&t, 2, T_FLOAT); w_f32(&t, 4, 1.0f); break;
-      case 2: w_int(&t, 1, 2); w_int(&t, 2, T_FLOAT); w_int(&t, 7, 1); w_int(&t, 7, 2); break;
-      case 3: w_int(&t, 1, 2); w_int(&t, 2, T_FLOAT); break;
-      case 4: w_int(&t, 1, 1); w_int(&t, 2, T_STRING); w_str(&t, 6, "hello"); break;
-      case 5: w_int(&t, 1, 1); w_int(&t, 2, 14); break;
-      case 6: w_int(&t, 1, -2); w_int(&t, 2, T_FLOAT); break;
-      case 7: w_int(&t, 1, 1ll << 40); w_int(&t, 1, 1ll << 40); w_int(&t, 2, T_FLOAT); break;
+      case 0:
+        w_int(&t, 1, 2);
+        w_int(&t, 2, T_FLOAT);
+        w_bytes(&t, 9, "abc", 3);
+        break;
+      case 1:
+        w_int(&t, 1, 2);
+        w_int(&t, 2, T_FLOAT);
+        w_f32(&t, 4, 1.0f);
+        break;
+      case 2:
+        w_int(&t, 1, 2);
+        w_int(&t, 2, T_FLOAT);
+        w_int(&t, 7, 1);
+        w_int(&t, 7, 2);
+        break;
+      case 3:
+        w_int(&t, 1, 2);
+        w_int(&t, 2, T_FLOAT);
+        break;
+      case 4:
+        w_int(&t, 1, 1);
+        w_int(&t, 2, T_STRING);
+        w_str(&t, 6, "hello");
+        break;
+      case 5:
+        w_int(&t, 1, 1);
+        w_int(&t, 2, 14);
+        break;
+      case 6:
+        w_int(&t, 1, -2);
+        w_int(&t, 2, T_FLOAT);
+        break;
+      case 7:
+        w_int(&t, 1, 1ll << 40);
+        w_int(&t, 1, 1ll << 40);
+        w_int(&t, 2, T_FLOAT);
+        break;
       case 8: w_int(&t, 1, 1); break;
-      case 9: w_int(&t, 2, T_FLOAT); w_int(&t, 14, 7); break;
+      case 9:
+        w_int(&t, 2, T_FLOAT);
+        w_int(&t, 14, 7);
+        break;
     }
     wick_diag de = {0};
     wick_status s = tensor_bytes(&t, NULL, &arr, &de);
-    CHECK_MSG(s == cases[i].status && contains(de.msg, cases[i].want) &&
-                  contains(de.msg, "tensor 'bad'"),
-              "case %zu: %s %s", i, wick_status_name(s), de.msg);
+    CHECK_MSG(
+        s == cases[i].status && contains(de.msg, cases[i].want) && contains(de.msg, "tensor 'bad'"),
+        "case %zu: %s %s", i, wick_status_name(s), de.msg);
     CHECK(arr.data == NULL);
   }
 }
@@ -1074,8 +1123,7 @@ static void test_external_data(void) {
       {"weights/w.bin", "21", NULL, "offset 21 is past the end", WICK_ERR_MALFORMED, true},
       {"weights/w.bin", "16", "8", "runs past the end", WICK_ERR_MALFORMED, true},
       {"weights/w.bin", "18446744073709551615", "8", "past the end", WICK_ERR_MALFORMED, true},
-      {"weights/w.bin", "8", "18446744073709551615", "runs past the end", WICK_ERR_MALFORMED,
-       true},
+      {"weights/w.bin", "8", "18446744073709551615", "runs past the end", WICK_ERR_MALFORMED, true},
       {"weights/w.bin", "99999999999999999999", NULL, "bad external data offset",
        WICK_ERR_MALFORMED, true},
       {"weights/w.bin", "-1", NULL, "bad external data offset", WICK_ERR_MALFORMED, true},
@@ -1089,9 +1137,9 @@ static void test_external_data(void) {
     t = external_tensor(cases[i].loc, cases[i].off, cases[i].len);
     wick_diag de = {0};
     wick_status s = tensor_bytes(&t, cases[i].with_dir ? dir : NULL, &arr, &de);
-    CHECK_MSG(s == cases[i].status && contains(de.msg, cases[i].want) &&
-                  contains(de.msg, "tensor 'e'"),
-              "case %zu: %s %s", i, wick_status_name(s), de.msg);
+    CHECK_MSG(
+        s == cases[i].status && contains(de.msg, cases[i].want) && contains(de.msg, "tensor 'e'"),
+        "case %zu: %s %s", i, wick_status_name(s), de.msg);
     CHECK(arr.data == NULL);
   }
 
@@ -1296,8 +1344,10 @@ static void run_test_dir(stats *st, const char *dir) {
       if (!is_in && !is_out) continue;
       const wick_onnx_value_info *vi = NULL;
       if (m != NULL && k >= 0) {
-        if (is_in) vi = real_input(&m->graph, (uint32_t)k);
-        else if ((uint32_t)k < m->graph.num_outputs) vi = &m->graph.outputs[k];
+        if (is_in)
+          vi = real_input(&m->graph, (uint32_t)k);
+        else if ((uint32_t)k < m->graph.num_outputs)
+          vi = &m->graph.outputs[k];
       }
       join(path, sizeof path, set, f->d_name);
       check_tensor_file(st, path, vi);
@@ -1328,10 +1378,10 @@ static void spot_checks(void) {
    * raw_data starting 78 cc e1 3f = 0x3fe1cc78 = 1.7640524f, then
    * 68 e1 cc 3e = 0x3ecce168 = 0.40015721f. */
   wick_onnx_array arr;
-  CHECK_MSG(wick_onnx_tensor_load_file(
-                shared_path("onnx-tests/node/test_add/test_data_set_0/input_0.pb"), &arr, &d) ==
-                WICK_OK,
-            "%s", d.msg);
+  CHECK_MSG(
+      wick_onnx_tensor_load_file(shared_path("onnx-tests/node/test_add/test_data_set_0/input_0.pb"),
+                                 &arr, &d) == WICK_OK,
+      "%s", d.msg);
   if (arr.data != NULL) {
     const float *v = arr.data;
     uint32_t bits;

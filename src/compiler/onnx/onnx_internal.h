@@ -12,8 +12,8 @@
  * 16-byte aligned, and is only released all at once. */
 typedef struct wick_onnx_chunk wick_onnx_chunk;
 typedef struct wick_onnx_arena {
-  wick_onnx_chunk *head; /* newest chunk (allocations come from it)  */
-  size_t total;          /* bytes obtained from malloc so far         */
+  wick_onnx_chunk *head; /* newest chunk (allocations come from it) */
+  size_t total;          /* bytes obtained from malloc so far */
 } wick_onnx_arena;
 
 /* Zeroed, 16-byte aligned memory; NULL when malloc fails or size overflows. */
@@ -27,8 +27,8 @@ char *wick_onnx_dirname(const char *path);
 
 /* What a model owns besides its structs. */
 struct wick_onnx_storage {
-  wick_onnx_arena arena; /* every struct, string and decoded array          */
-  wick_file file;        /* the mmap'd model file (load_file), or empty      */
+  wick_onnx_arena arena; /* every struct, string and decoded array */
+  wick_file file;        /* the mmap'd model file (load_file), or empty */
   void *copy;            /* malloc'd copy of the bytes (load_buffer), or NULL */
 };
 

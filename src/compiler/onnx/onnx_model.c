@@ -8,16 +8,18 @@
 /* ---- arena ---------------------------------------------------------------------- */
 
 struct wick_onnx_chunk {
-  wick_onnx_chunk *next; /* older chunk                      */
-  size_t size;           /* usable bytes after the header    */
-  size_t used;           /* bytes handed out so far          */
+  wick_onnx_chunk *next; /* older chunk */
+  size_t size;           /* usable bytes after the header */
+  size_t used;           /* bytes handed out so far */
 };
 
 #define ARENA_ALIGN ((size_t)16)
 #define CHUNK_HEADER ((sizeof(wick_onnx_chunk) + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1))
 #define CHUNK_SIZE ((size_t)64 * 1024)
 
-static uint8_t *chunk_data(wick_onnx_chunk *c) { return (uint8_t *)c + CHUNK_HEADER; }
+static uint8_t *chunk_data(wick_onnx_chunk *c) {
+  return (uint8_t *)c + CHUNK_HEADER;
+}
 
 void *wick_onnx_arena_alloc(wick_onnx_arena *a, size_t size) {
   if (size == 0) size = 1;
@@ -175,8 +177,8 @@ int64_t wick_onnx_opset_version(const wick_onnx_model *m, const char *domain) {
   int64_t best = 0;
   for (uint32_t i = 0; i < m->num_opset_imports; i++) {
     const wick_onnx_opset *o = &m->opset_imports[i];
-    bool match = want_default ? wick_onnx_is_default_domain(o->domain)
-                              : strcmp(o->domain, domain) == 0;
+    bool match =
+        want_default ? wick_onnx_is_default_domain(o->domain) : strcmp(o->domain, domain) == 0;
     if (match && o->version > best) best = o->version;
   }
   return best;
@@ -184,11 +186,11 @@ int64_t wick_onnx_opset_version(const wick_onnx_model *m, const char *domain) {
 
 const char *wick_onnx_data_type_name(int32_t t) {
   static const char *const kNames[] = {
-      "UNDEFINED",      "FLOAT",      "UINT8",         "INT8",         "UINT16",
-      "INT16",          "INT32",      "INT64",         "STRING",       "BOOL",
-      "FLOAT16",        "DOUBLE",     "UINT32",        "UINT64",       "COMPLEX64",
-      "COMPLEX128",     "BFLOAT16",   "FLOAT8E4M3FN",  "FLOAT8E4M3FNUZ", "FLOAT8E5M2",
-      "FLOAT8E5M2FNUZ", "UINT4",      "INT4",          "FLOAT4E2M1",   "FLOAT8E8M0",
+      "UNDEFINED",      "FLOAT",    "UINT8",        "INT8",           "UINT16",
+      "INT16",          "INT32",    "INT64",        "STRING",         "BOOL",
+      "FLOAT16",        "DOUBLE",   "UINT32",       "UINT64",         "COMPLEX64",
+      "COMPLEX128",     "BFLOAT16", "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2",
+      "FLOAT8E5M2FNUZ", "UINT4",    "INT4",         "FLOAT4E2M1",     "FLOAT8E8M0",
       "UINT2",          "INT2"};
   if (t < 0 || (size_t)t >= sizeof kNames / sizeof kNames[0]) return NULL;
   return kNames[t];
@@ -215,9 +217,9 @@ int wick_onnx_dtype(int32_t t) {
 
 const char *wick_onnx_attr_type_name(int32_t t) {
   static const char *const kNames[] = {
-      "UNDEFINED", "FLOAT",   "INT",     "STRING",  "TENSOR",        "GRAPH",          "FLOATS",
-      "INTS",      "STRINGS", "TENSORS", "GRAPHS",  "SPARSE_TENSOR", "SPARSE_TENSORS", "TYPE_PROTO",
-      "TYPE_PROTOS"};
+      "UNDEFINED",      "FLOAT",      "INT",        "STRING",  "TENSOR", "GRAPH",
+      "FLOATS",         "INTS",       "STRINGS",    "TENSORS", "GRAPHS", "SPARSE_TENSOR",
+      "SPARSE_TENSORS", "TYPE_PROTO", "TYPE_PROTOS"};
   if (t < 0 || (size_t)t >= sizeof kNames / sizeof kNames[0]) return NULL;
   return kNames[t];
 }
@@ -238,8 +240,7 @@ static const wick_onnx_value_info *find_value(const wick_onnx_value_info *v, uin
   return NULL;
 }
 
-const wick_onnx_value_info *wick_onnx_graph_value_info(const wick_onnx_graph *g,
-                                                       const char *name) {
+const wick_onnx_value_info *wick_onnx_graph_value_info(const wick_onnx_graph *g, const char *name) {
   if (g == NULL || name == NULL) return NULL;
   const wick_onnx_value_info *v = find_value(g->inputs, g->num_inputs, name);
   if (v == NULL) v = find_value(g->outputs, g->num_outputs, name);
@@ -282,8 +283,8 @@ wick_status wick_onnx_attr_int(const wick_onnx_node *n, const char *name, int64_
   return s;
 }
 
-wick_status wick_onnx_attr_float(const wick_onnx_node *n, const char *name, float dflt,
-                                 float *out, wick_diag *d) {
+wick_status wick_onnx_attr_float(const wick_onnx_node *n, const char *name, float dflt, float *out,
+                                 wick_diag *d) {
   const wick_onnx_attribute *a;
   wick_status s = typed_attr(n, name, WICK_ONNX_ATTR_FLOAT, &a, d);
   *out = a != NULL ? a->f : dflt;

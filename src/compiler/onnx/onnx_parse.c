@@ -25,37 +25,37 @@
 
 /* How the first pass counts a field. */
 enum {
-  K_NONE = 0, /* not repeated, or not read: not counted               */
-  K_LEN,      /* repeated message / string: one per occurrence        */
-  K_VARINT,   /* repeated varint scalar (packed or not)               */
-  K_F32,      /* repeated fixed32 scalar (float)                      */
-  K_F64       /* repeated fixed64 scalar (double)                     */
+  K_NONE = 0, /* not repeated, or not read: not counted */
+  K_LEN,      /* repeated message / string: one per occurrence */
+  K_VARINT,   /* repeated varint scalar (packed or not) */
+  K_F32,      /* repeated fixed32 scalar (float) */
+  K_F64       /* repeated fixed64 scalar (double) */
 };
 
 /* How an element's label is shown in paths. */
 enum {
   LABEL_NONE = 0,
-  LABEL_NODE, /* " (op_type 'name')" from NodeProto fields 4 and 3   */
-  LABEL_NAME  /* " 'name'" from the field number in name_field        */
+  LABEL_NODE, /* " (op_type 'name')" from NodeProto fields 4 and 3 */
+  LABEL_NAME  /* " 'name'" from the field number in name_field */
 };
 
 typedef struct frame {
-  const char *name;    /* field name, e.g. "node"                          */
-  int64_t index;       /* element index in a repeated field, or -1        */
-  const uint8_t *msg;  /* the element's bytes (for its label)             */
+  const char *name;   /* field name, e.g. "node" */
+  int64_t index;      /* element index in a repeated field, or -1 */
+  const uint8_t *msg; /* the element's bytes (for its label) */
   size_t size;
-  uint8_t label;       /* LABEL_*                                          */
-  uint8_t name_field;  /* field holding the name for LABEL_NAME           */
+  uint8_t label;      /* LABEL_* */
+  uint8_t name_field; /* field holding the name for LABEL_NAME */
 } frame;
 
 typedef struct parser {
   wick_onnx_arena *arena;
-  const char *file;                       /* source name for messages     */
+  const char *file; /* source name for messages */
   wick_diag *d;
-  int depth;                              /* frames in use                */
+  int depth; /* frames in use */
   frame frames[WICK_ONNX_MAX_DEPTH];
-  bool in_function;                       /* inside a FunctionProto body  */
-  char err[WICK_PB_ERR_LEN];              /* wire-level error text        */
+  bool in_function;          /* inside a FunctionProto body */
+  char err[WICK_PB_ERR_LEN]; /* wire-level error text */
 } parser;
 
 static const char kEmpty[] = "";
@@ -110,7 +110,8 @@ static void format_frame(const frame *fr, char *buf, size_t n) {
     if (has_op || has_name)
       append(buf, n, &used, " (%s '%s')", has_op ? a : "?", has_name ? b : "");
   } else if (fr->label == LABEL_NAME) {
-    if (scan_label(fr->msg, fr->size, fr->name_field, a, sizeof a)) append(buf, n, &used, " '%s'", a);
+    if (scan_label(fr->msg, fr->size, fr->name_field, a, sizeof a))
+      append(buf, n, &used, " '%s'", a);
   }
 }
 
@@ -169,8 +170,8 @@ static bool fail(parser *c, wick_status s, const char *fmt, ...) {
 
 /* ---- descending into submessages --------------------------------------------- */
 
-static bool enter(parser *c, const char *name, int64_t index, const wick_pb_field *f,
-                  uint8_t label, uint8_t name_field) {
+static bool enter(parser *c, const char *name, int64_t index, const wick_pb_field *f, uint8_t label,
+                  uint8_t name_field) {
   if (c->depth >= WICK_ONNX_MAX_DEPTH)
     return fail(c, WICK_ERR_MALFORMED, "%s: messages nest deeper than %d levels", name,
                 WICK_ONNX_MAX_DEPTH);
@@ -184,7 +185,9 @@ static bool enter(parser *c, const char *name, int64_t index, const wick_pb_fiel
   return true;
 }
 
-static void leave(parser *c) { c->depth--; }
+static void leave(parser *c) {
+  c->depth--;
+}
 
 /* ---- field helpers ------------------------------------------------------------ */
 
@@ -196,8 +199,8 @@ static int next(parser *c, wick_pb_cursor *cur, wick_pb_field *f) {
 
 static bool want(parser *c, const wick_pb_field *f, uint8_t wire, const char *name) {
   if (f->wire == wire) return true;
-  return fail(c, WICK_ERR_MALFORMED, "field %s (%u) has wire type %s, expected %s", name,
-              f->number, wick_pb_wire_name(f->wire), wick_pb_wire_name(wire));
+  return fail(c, WICK_ERR_MALFORMED, "field %s (%u) has wire type %s, expected %s", name, f->number,
+              wick_pb_wire_name(f->wire), wick_pb_wire_name(wire));
 }
 
 static bool duplicate(parser *c, const char *name) {
@@ -386,7 +389,7 @@ static bool parse_opset(parser *c, const uint8_t *data, size_t size, wick_onnx_o
 
 /* Parses a list of StringStringEntryProto / OperatorSetIdProto / ... entries:
  * helper for the common "repeated message at field N" pattern. */
-#define PARSE_ELEMENT(c, f, listname, index, label, name_field, call) \
+#define PARSE_ELEMENT(c, f, listname, index, label, name_field, call)      \
   (enter((c), (listname), (int64_t)(index), (f), (label), (name_field)) && \
    ((call) ? (leave(c), true) : false))
 
@@ -487,12 +490,30 @@ static bool parse_type(parser *c, const uint8_t *data, size_t size, wick_onnx_ty
     const char *name;
     int kind;
     switch (f.number) {
-      case 1: name = "tensor_type"; kind = WICK_ONNX_TYPE_TENSOR; break;
-      case 4: name = "sequence_type"; kind = WICK_ONNX_TYPE_SEQUENCE; break;
-      case 5: name = "map_type"; kind = WICK_ONNX_TYPE_MAP; break;
-      case 7: name = "opaque_type"; kind = WICK_ONNX_TYPE_OPAQUE; break;
-      case 8: name = "sparse_tensor_type"; kind = WICK_ONNX_TYPE_SPARSE_TENSOR; break;
-      case 9: name = "optional_type"; kind = WICK_ONNX_TYPE_OPTIONAL; break;
+      case 1:
+        name = "tensor_type";
+        kind = WICK_ONNX_TYPE_TENSOR;
+        break;
+      case 4:
+        name = "sequence_type";
+        kind = WICK_ONNX_TYPE_SEQUENCE;
+        break;
+      case 5:
+        name = "map_type";
+        kind = WICK_ONNX_TYPE_MAP;
+        break;
+      case 7:
+        name = "opaque_type";
+        kind = WICK_ONNX_TYPE_OPAQUE;
+        break;
+      case 8:
+        name = "sparse_tensor_type";
+        kind = WICK_ONNX_TYPE_SPARSE_TENSOR;
+        break;
+      case 9:
+        name = "optional_type";
+        kind = WICK_ONNX_TYPE_OPTIONAL;
+        break;
       default: continue; /* denotation and unknown fields */
     }
     if (!want(c, &f, WICK_PB_LEN, name)) return false;
@@ -542,7 +563,7 @@ static bool parse_value_info(parser *c, const uint8_t *data, size_t size,
 /* TensorProto. */
 static bool parse_tensor(parser *c, const uint8_t *data, size_t size, wick_onnx_tensor *t) {
   static const uint8_t kinds[MAX_COUNTED_FIELD + 1] = {
-      [1] = K_VARINT, [4] = K_F32,  [5] = K_VARINT, [6] = K_LEN,
+      [1] = K_VARINT, [4] = K_F32,  [5] = K_VARINT,  [6] = K_LEN,
       [7] = K_VARINT, [10] = K_F64, [11] = K_VARINT, [13] = K_LEN};
   uint64_t counts[MAX_COUNTED_FIELD + 1];
   if (!count_fields(c, data, size, kinds, counts)) return false;
@@ -625,8 +646,7 @@ static void *alloc_one(parser *c, size_t size, const char *name) {
 }
 
 /* AttributeProto. */
-static bool parse_attribute(parser *c, const uint8_t *data, size_t size,
-                            wick_onnx_attribute *a) {
+static bool parse_attribute(parser *c, const uint8_t *data, size_t size, wick_onnx_attribute *a) {
   static const uint8_t kinds[MAX_COUNTED_FIELD + 1] = {
       [7] = K_F32, [8] = K_VARINT, [9] = K_LEN, [10] = K_LEN, [11] = K_LEN, [15] = K_LEN};
   uint64_t counts[MAX_COUNTED_FIELD + 1];
@@ -648,8 +668,14 @@ static bool parse_attribute(parser *c, const uint8_t *data, size_t size,
     bool ok = true;
     switch (f.number) {
       case 1: ok = get_string(c, &f, "name", &a->name); break;
-      case 2: ok = get_f32(c, &f, "f", &a->f); has_f = true; break;
-      case 3: ok = get_i64(c, &f, "i", &a->i); has_i = true; break;
+      case 2:
+        ok = get_f32(c, &f, "f", &a->f);
+        has_f = true;
+        break;
+      case 3:
+        ok = get_i64(c, &f, "i", &a->i);
+        has_i = true;
+        break;
       case 4: ok = get_bytes(c, &f, "s", &a->s); break;
       case 5:
         if (!want(c, &f, WICK_PB_LEN, "t")) return false;
@@ -709,8 +735,7 @@ static bool parse_attribute(parser *c, const uint8_t *data, size_t size,
         ok = get_string(c, &f, "ref_attr_name", &a->ref_attr_name);
         break;
       case 22:
-      case 23:
-        return fail(c, WICK_ERR_NOT_SUPPORTED, "sparse tensor attributes are not supported");
+      case 23: return fail(c, WICK_ERR_NOT_SUPPORTED, "sparse tensor attributes are not supported");
       default: break; /* doc_string = 13, unknown */
     }
     if (!ok) return false;
@@ -720,18 +745,30 @@ static bool parse_attribute(parser *c, const uint8_t *data, size_t size,
   a->num_ints = (uint32_t)nints;
   if (a->type == WICK_ONNX_ATTR_UNDEFINED) {
     /* IR version 1 files have no type: infer it from the member present. */
-    if (has_f) a->type = WICK_ONNX_ATTR_FLOAT;
-    else if (has_i) a->type = WICK_ONNX_ATTR_INT;
-    else if (a->s.data != NULL) a->type = WICK_ONNX_ATTR_STRING;
-    else if (a->t != NULL) a->type = WICK_ONNX_ATTR_TENSOR;
-    else if (a->g != NULL) a->type = WICK_ONNX_ATTR_GRAPH;
-    else if (a->tp != NULL) a->type = WICK_ONNX_ATTR_TYPE_PROTO;
-    else if (a->num_floats > 0) a->type = WICK_ONNX_ATTR_FLOATS;
-    else if (a->num_ints > 0) a->type = WICK_ONNX_ATTR_INTS;
-    else if (a->num_strings > 0) a->type = WICK_ONNX_ATTR_STRINGS;
-    else if (a->num_tensors > 0) a->type = WICK_ONNX_ATTR_TENSORS;
-    else if (a->num_graphs > 0) a->type = WICK_ONNX_ATTR_GRAPHS;
-    else if (a->num_type_protos > 0) a->type = WICK_ONNX_ATTR_TYPE_PROTOS;
+    if (has_f)
+      a->type = WICK_ONNX_ATTR_FLOAT;
+    else if (has_i)
+      a->type = WICK_ONNX_ATTR_INT;
+    else if (a->s.data != NULL)
+      a->type = WICK_ONNX_ATTR_STRING;
+    else if (a->t != NULL)
+      a->type = WICK_ONNX_ATTR_TENSOR;
+    else if (a->g != NULL)
+      a->type = WICK_ONNX_ATTR_GRAPH;
+    else if (a->tp != NULL)
+      a->type = WICK_ONNX_ATTR_TYPE_PROTO;
+    else if (a->num_floats > 0)
+      a->type = WICK_ONNX_ATTR_FLOATS;
+    else if (a->num_ints > 0)
+      a->type = WICK_ONNX_ATTR_INTS;
+    else if (a->num_strings > 0)
+      a->type = WICK_ONNX_ATTR_STRINGS;
+    else if (a->num_tensors > 0)
+      a->type = WICK_ONNX_ATTR_TENSORS;
+    else if (a->num_graphs > 0)
+      a->type = WICK_ONNX_ATTR_GRAPHS;
+    else if (a->num_type_protos > 0)
+      a->type = WICK_ONNX_ATTR_TYPE_PROTOS;
   }
   if (a->type == WICK_ONNX_ATTR_SPARSE_TENSOR || a->type == WICK_ONNX_ATTR_SPARSE_TENSORS)
     return fail(c, WICK_ERR_NOT_SUPPORTED, "sparse tensor attributes are not supported");

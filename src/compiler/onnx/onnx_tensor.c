@@ -71,12 +71,18 @@ static void put64(uint8_t *p, uint64_t v) {
 static int typed_field_for(int32_t data_type) {
   switch (data_type) {
     case WICK_ONNX_FLOAT: return 4;
-    case WICK_ONNX_INT32: case WICK_ONNX_INT16: case WICK_ONNX_INT8: case WICK_ONNX_UINT16:
-    case WICK_ONNX_UINT8: case WICK_ONNX_BOOL: case WICK_ONNX_FLOAT16: case WICK_ONNX_BFLOAT16:
-      return 5;
+    case WICK_ONNX_INT32:
+    case WICK_ONNX_INT16:
+    case WICK_ONNX_INT8:
+    case WICK_ONNX_UINT16:
+    case WICK_ONNX_UINT8:
+    case WICK_ONNX_BOOL:
+    case WICK_ONNX_FLOAT16:
+    case WICK_ONNX_BFLOAT16: return 5;
     case WICK_ONNX_INT64: return 7;
     case WICK_ONNX_DOUBLE: return 10;
-    case WICK_ONNX_UINT32: case WICK_ONNX_UINT64: return 11;
+    case WICK_ONNX_UINT32:
+    case WICK_ONNX_UINT64: return 11;
     default: return 0;
   }
 }
@@ -111,33 +117,36 @@ static bool safe_location(const char *loc) {
 
 /* An external data range, opened and checked against the file's size. */
 typedef struct external_range {
-  wick_file file;   /* the mapped data file                    */
-  uint64_t offset;  /* first byte of the tensor in the file    */
+  wick_file file;  /* the mapped data file */
+  uint64_t offset; /* first byte of the tensor in the file */
 } external_range;
 
-static wick_status open_external(const wick_onnx_tensor *t, const char *base_dir,
-                                 const char *file, size_t nbytes, external_range *ext,
-                                 wick_diag *d) {
+static wick_status open_external(const wick_onnx_tensor *t, const char *base_dir, const char *file,
+                                 size_t nbytes, external_range *ext, wick_diag *d) {
   char lb[96];
   const char *label = tensor_label(t, lb, sizeof lb);
   const char *location = NULL, *offset_s = NULL, *length_s = NULL;
   for (uint32_t i = 0; i < t->num_external_data; i++) {
     const wick_onnx_string_pair *e = &t->external_data[i];
-    if (strcmp(e->key, "location") == 0) location = e->value;
-    else if (strcmp(e->key, "offset") == 0) offset_s = e->value;
-    else if (strcmp(e->key, "length") == 0) length_s = e->value;
+    if (strcmp(e->key, "location") == 0)
+      location = e->value;
+    else if (strcmp(e->key, "offset") == 0)
+      offset_s = e->value;
+    else if (strcmp(e->key, "length") == 0)
+      length_s = e->value;
   }
   if (location == NULL)
-    return wick_diag_set(d, WICK_ERR_MALFORMED,
-                         "%s: %s: external data without a 'location' entry", file, label);
+    return wick_diag_set(d, WICK_ERR_MALFORMED, "%s: %s: external data without a 'location' entry",
+                         file, label);
   if (!safe_location(location))
     return wick_diag_set(d, WICK_ERR_MALFORMED,
                          "%s: %s: external data location '%.100s' must be a relative path "
-                         "without '..'", file, label, location);
+                         "without '..'",
+                         file, label, location);
   if (base_dir == NULL)
     return wick_diag_set(d, WICK_ERR_MISSING_DATA,
-                         "%s: %s: external data '%.100s' needs the model's directory", file,
-                         label, location);
+                         "%s: %s: external data '%.100s' needs the model's directory", file, label,
+                         location);
   uint64_t offset = 0, length = 0;
   if (offset_s != NULL && !parse_u64(offset_s, &offset))
     return wick_diag_set(d, WICK_ERR_MALFORMED, "%s: %s: bad external data offset '%.40s'", file,
@@ -164,19 +173,23 @@ static wick_status open_external(const wick_onnx_tensor *t, const char *base_dir
   }
   uint64_t size = ext->file.size;
   if (offset > size) {
-    s = wick_diag_set(d, WICK_ERR_MALFORMED, "%s: %s: external data offset %llu is past the end "
-                      "of '%.100s' (%llu bytes)", file, label, (unsigned long long)offset,
-                      location, (unsigned long long)size);
+    s = wick_diag_set(d, WICK_ERR_MALFORMED,
+                      "%s: %s: external data offset %llu is past the end "
+                      "of '%.100s' (%llu bytes)",
+                      file, label, (unsigned long long)offset, location, (unsigned long long)size);
   } else {
     if (length_s == NULL) length = size - offset;
     if (length > size - offset)
-      s = wick_diag_set(d, WICK_ERR_MALFORMED, "%s: %s: external data range %llu+%llu runs past "
-                        "the end of '%.100s' (%llu bytes)", file, label,
-                        (unsigned long long)offset, (unsigned long long)length, location,
-                        (unsigned long long)size);
+      s = wick_diag_set(d, WICK_ERR_MALFORMED,
+                        "%s: %s: external data range %llu+%llu runs past "
+                        "the end of '%.100s' (%llu bytes)",
+                        file, label, (unsigned long long)offset, (unsigned long long)length,
+                        location, (unsigned long long)size);
     else if (length != (uint64_t)nbytes)
-      s = wick_diag_set(d, WICK_ERR_MALFORMED, "%s: %s: external data has %llu bytes, expected "
-                        "%zu", file, label, (unsigned long long)length, nbytes);
+      s = wick_diag_set(d, WICK_ERR_MALFORMED,
+                        "%s: %s: external data has %llu bytes, expected "
+                        "%zu",
+                        file, label, (unsigned long long)length, nbytes);
   }
   if (s != WICK_OK) {
     wick_file_close(&ext->file);
@@ -247,10 +260,10 @@ static void convert_typed(const wick_onnx_tensor *t, uint8_t *dst, size_t numel,
       case WICK_ONNX_INT32: put32(p, (uint32_t)t->int32_data[i]); break;
       /* 16-bit types, including the bit patterns of float16 / bfloat16: the low
        * 16 bits of each int32_data element. */
-      case WICK_ONNX_INT16: case WICK_ONNX_UINT16: case WICK_ONNX_FLOAT16:
-      case WICK_ONNX_BFLOAT16:
-        put16(p, (uint32_t)t->int32_data[i]);
-        break;
+      case WICK_ONNX_INT16:
+      case WICK_ONNX_UINT16:
+      case WICK_ONNX_FLOAT16:
+      case WICK_ONNX_BFLOAT16: put16(p, (uint32_t)t->int32_data[i]); break;
       case WICK_ONNX_BOOL: p[0] = t->int32_data[i] != 0; break;
       default: /* INT8, UINT8 */ p[0] = (uint8_t)(uint32_t)t->int32_data[i]; break;
     }
@@ -263,8 +276,8 @@ void wick_onnx_array_free(wick_onnx_array *a) {
   memset(a, 0, sizeof *a);
 }
 
-wick_status wick_onnx_tensor_read(const wick_onnx_tensor *t, const char *base_dir,
-                                  const char *file, wick_onnx_array *out, wick_diag *d) {
+wick_status wick_onnx_tensor_read(const wick_onnx_tensor *t, const char *base_dir, const char *file,
+                                  wick_onnx_array *out, wick_diag *d) {
   if (out != NULL) memset(out, 0, sizeof *out);
   if (t == NULL || out == NULL)
     return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "wick_onnx_tensor_read: NULL argument");

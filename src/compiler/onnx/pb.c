@@ -115,9 +115,7 @@ int wick_pb_next(wick_pb_cursor *c, wick_pb_field *f, char *err, size_t err_size
     case WICK_PB_END_GROUP:
       snprintf(err, err_size, "field %u: groups (wire type %u) are not supported", f->number, wire);
       return -1;
-    default:
-      snprintf(err, err_size, "field %u: invalid wire type %u", f->number, wire);
-      return -1;
+    default: snprintf(err, err_size, "field %u: invalid wire type %u", f->number, wire); return -1;
   }
   c->pos = p;
   return 1;
@@ -182,8 +180,7 @@ int wick_pb_packed_next(const uint8_t **p, const uint8_t *end, wick_pb_scalar ki
       *out = load_le(*p, 8);
       *p += 8;
       return 0;
-    default:
-      return wick_pb_read_varint(p, end, out, err, err_size);
+    default: return wick_pb_read_varint(p, end, out, err, err_size);
   }
 }
 

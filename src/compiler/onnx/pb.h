@@ -36,18 +36,18 @@ enum {
 
 /* The unread part of one message. */
 typedef struct wick_pb_cursor {
-  const uint8_t *pos; /* next byte to read                          */
-  const uint8_t *end; /* one past the message's last byte           */
+  const uint8_t *pos; /* next byte to read */
+  const uint8_t *end; /* one past the message's last byte */
 } wick_pb_cursor;
 
 /* One decoded field. */
 typedef struct wick_pb_field {
-  uint32_t number;     /* field number (1 .. WICK_PB_MAX_FIELD)                 */
-  uint8_t wire;        /* WICK_PB_VARINT, _FIXED64, _LEN or _FIXED32           */
-  uint64_t value;      /* payload of VARINT / FIXED64 / FIXED32 fields          */
-  const uint8_t *data; /* payload of LEN fields (inside the cursor's range)    */
-  size_t size;         /* payload bytes of LEN fields                           */
-  const uint8_t *at;   /* where the field's tag starts (for messages)          */
+  uint32_t number;     /* field number (1 .. WICK_PB_MAX_FIELD) */
+  uint8_t wire;        /* WICK_PB_VARINT, _FIXED64, _LEN or _FIXED32 */
+  uint64_t value;      /* payload of VARINT / FIXED64 / FIXED32 fields */
+  const uint8_t *data; /* payload of LEN fields (inside the cursor's range) */
+  size_t size;         /* payload bytes of LEN fields */
+  const uint8_t *at;   /* where the field's tag starts (for messages) */
 } wick_pb_field;
 
 /* Error buffer size that holds every message this reader writes. */
@@ -66,9 +66,9 @@ int wick_pb_next(wick_pb_cursor *c, wick_pb_field *f, char *err, size_t err_size
 
 /* Scalar element encodings of a packed repeated field. */
 typedef enum wick_pb_scalar {
-  WICK_PB_SCALAR_VARINT = 0, /* int32, int64, uint64, bool, enum */
-  WICK_PB_SCALAR_FIXED32 = 1, /* float, fixed32                  */
-  WICK_PB_SCALAR_FIXED64 = 2  /* double, fixed64                 */
+  WICK_PB_SCALAR_VARINT = 0,  /* int32, int64, uint64, bool, enum */
+  WICK_PB_SCALAR_FIXED32 = 1, /* float, fixed32 */
+  WICK_PB_SCALAR_FIXED64 = 2  /* double, fixed64 */
 } wick_pb_scalar;
 
 /* Counts the elements of a packed repeated field's payload. Fails (-1) when

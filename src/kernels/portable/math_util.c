@@ -39,7 +39,7 @@ wick_status mu_unary_run(wick_kernel_ctx *ctx, const mu_unary *op, const mu_para
   wk_iter it;
   wk_iter_elementwise(&it, out, 1, ins);
   if (it.numel == 0) return WICK_OK;
-  if (sdt == WICK_F32 && odt == WICK_F32 && op->map && it.dim == 1) {
+  if (sdt == WICK_F32 && odt == WICK_F32 && op->map && mu_iter_flat(&it)) {
     op->map(out->data, self->data, (size_t)it.numel, p);
     return WICK_OK;
   }
@@ -47,6 +47,12 @@ wick_status mu_unary_run(wick_kernel_ctx *ctx, const mu_unary *op, const mu_para
   /* 4. generic walk: compute in rt (opmath for floats), cast to out */
   const void *x = self->data;
   void *y = out->data;
+  if (sdt == WICK_F32 && odt == WICK_F32 && op->f32) { /* permuted float32 */
+    const float *xf = x;
+    float *yf = y;
+    for (int64_t e = 0; e < it.numel; e++, wk_iter_next(&it)) yf[it.off[0]] = op->f32(xf[it.off[1]], p);
+    return WICK_OK;
+  }
   if (op->result == MU_LOGICAL) {
     bool fl = wk_is_float(sdt);
     for (int64_t e = 0; e < it.numel; e++, wk_iter_next(&it)) {
@@ -105,7 +111,7 @@ wick_status mu_binary_run(wick_kernel_ctx *ctx, const mu_binary *op, const wick_
   if (a->dtype == WICK_F32 && b->dtype == WICK_F32 && odt == WICK_F32) {
     const float *xf = x, *zf = z;
     float *yf = y;
-    if (it.dim == 1) {
+    if (mu_iter_flat(&it)) {
       for (int64_t i = 0; i < it.numel; i++) yf[i] = op->f32(xf[i], zf[i]);
     } else {
       for (int64_t e = 0; e < it.numel; e++, wk_iter_next(&it))

@@ -52,6 +52,15 @@ typedef struct mu_unary {
     for (size_t i = 0; i < n; i++) y[i] = name(x[i], p);                         \
   }
 
+/* True when a wk_iter_elementwise walk is flat: one dim where every operand
+ * steps by 1 (not a rank-1 walk with a broadcast operand). */
+static inline bool mu_iter_flat(const wk_iter *it) {
+  if (it->dim != 1) return false;
+  for (int k = 0; k < it->nops; k++)
+    if (it->stride[k][0] != 1) return false;
+  return true;
+}
+
 /* out = op(self): checks dtypes (self supported, result castable to out),
  * resizes out to self's shape, then computes (flat float32 fast path when
  * self and out are float32 of one layout). */

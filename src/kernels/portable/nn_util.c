@@ -1,8 +1,8 @@
 /* Helpers shared by the neural-network kernels (see nn_util.h). */
 #include "kernels/portable/nn_util.h"
 
-wick_status wk_nn_param(wick_kernel_ctx *ctx, wick_value *v, const char *what, int n, bool allow_empty,
-                        int64_t dflt, int64_t min, int64_t out[3]) {
+wick_status wk_nn_param(wick_kernel_ctx *ctx, wick_value *v, const char *what, int n,
+                        bool allow_empty, int64_t dflt, int64_t min, int64_t out[3]) {
   uint32_t len = 0;
   const int64_t *items = wick_value_int_list(v, &len);
   char buf[64];
@@ -13,8 +13,8 @@ wick_status wk_nn_param(wick_kernel_ctx *ctx, wick_value *v, const char *what, i
   } else if ((int)len == n) {
     for (int i = 0; i < n; i++) out[i] = items[i];
   } else {
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "%s must have 1 or %d elements, got %u%s", what, n,
-                            len, allow_empty ? "" : " (an empty list is not allowed)");
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "%s must have 1 or %d elements, got %u%s", what,
+                            n, len, allow_empty ? "" : " (an empty list is not allowed)");
   }
   for (int i = 0; i < n; i++) {
     if (out[i] < min || out[i] > INT32_MAX)
@@ -49,7 +49,8 @@ wick_status wk_nn_same_dtype(wick_kernel_ctx *ctx, const char *wa, const wick_te
                           wk_desc(a, b1), wb, wk_desc(b, b2));
 }
 
-int64_t wk_nn_pool_out(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, bool ceil_mode) {
+int64_t wk_nn_pool_out(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil,
+                       bool ceil_mode) {
   int64_t num = in + 2 * pad - dil * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0);
   /* floor division (num may be negative) */
   int64_t q = num / stride;
@@ -103,7 +104,7 @@ wick_status wk_nn_pool2d_setup(wick_kernel_ctx *ctx, const wick_tensor *self, wi
   if ((s = wk_nn_check_contig(ctx, "self", self))) return s;
   int64_t k[3], st[3], pad[3], dil[3] = {1, 1, 1};
   if ((s = wk_nn_param(ctx, kernel, "kernel_size", 2, false, 0, 1, k))) return s;
-  if ((s = wk_nn_param(ctx, stride, "stride", 2, true, 0, 1, st))) return s;
+  if ((s = wk_nn_param(ctx, stride, "stride", 2, true, 1, 1, st))) return s;
   if (stride->kind != WICK_VAL_INT_LIST || stride->u.il.n == 0) {
     st[0] = k[0];
     st[1] = k[1];
@@ -111,16 +112,18 @@ wick_status wk_nn_pool2d_setup(wick_kernel_ctx *ctx, const wick_tensor *self, wi
   if ((s = wk_nn_param(ctx, padding, "padding", 2, false, 0, 0, pad))) return s;
   if (dilation && (s = wk_nn_param(ctx, dilation, "dilation", 2, false, 1, 1, dil))) return s;
   if (pad[0] > k[0] / 2 || pad[1] > k[1] / 2)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
-                            "pad should be at most half of kernel size, but got pad=[%lld,%lld] and "
-                            "kernel_size=[%lld,%lld]",
-                            (long long)pad[0], (long long)pad[1], (long long)k[0], (long long)k[1]);
+    return wick_kernel_fail(
+        ctx, WICK_ERR_KERNEL,
+        "pad should be at most half of kernel size, but got pad=[%lld,%lld] and "
+        "kernel_size=[%lld,%lld]",
+        (long long)pad[0], (long long)pad[1], (long long)k[0], (long long)k[1]);
   int r = self->dim;
   g->planes = (int64_t)self->sizes[r - 3] * (r == 4 ? self->sizes[0] : 1);
   g->ih = self->sizes[r - 2];
   g->iw = self->sizes[r - 1];
   if (self->sizes[r - 3] == 0 || g->ih == 0 || g->iw == 0)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s must have non-zero channel and spatial sizes",
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
+                            "self %s must have non-zero channel and spatial sizes",
                             wk_desc(self, b1));
   g->kh = k[0], g->kw = k[1], g->sh = st[0], g->sw = st[1];
   g->ph = pad[0], g->pw = pad[1], g->dh = dil[0], g->dw = dil[1];
@@ -134,8 +137,10 @@ wick_status wk_nn_pool2d_setup(wick_kernel_ctx *ctx, const wick_tensor *self, wi
   for (int d = 0; d < r - 2; d++) sizes[d] = self->sizes[d];
   sizes[r - 2] = g->oh;
   sizes[r - 1] = g->ow;
-  if (out && ((s = wk_resize_out(ctx, out, r, sizes)) || (s = wk_nn_check_contig(ctx, "out", out)))) return s;
-  if (out2 && ((s = wk_resize_out(ctx, out2, r, sizes)) || (s = wk_nn_check_contig(ctx, "indices", out2))))
+  if (out && ((s = wk_resize_out(ctx, out, r, sizes)) || (s = wk_nn_check_contig(ctx, "out", out))))
+    return s;
+  if (out2 &&
+      ((s = wk_resize_out(ctx, out2, r, sizes)) || (s = wk_nn_check_contig(ctx, "indices", out2))))
     return s;
   return WICK_OK;
 }

@@ -11,8 +11,8 @@
  * repeated n times (PyTorch's expand_param_if_needed), an empty list gives
  * `dflt` everywhere when allow_empty, else fails. Values below `min` fail:
  * "stride must be at least 1, got [0,1]". */
-wick_status wk_nn_param(wick_kernel_ctx *ctx, wick_value *v, const char *what, int n, bool allow_empty,
-                        int64_t dflt, int64_t min, int64_t out[3]);
+wick_status wk_nn_param(wick_kernel_ctx *ctx, wick_value *v, const char *what, int n,
+                        bool allow_empty, int64_t dflt, int64_t min, int64_t out[3]);
 
 /* Fails unless t's dim order is the default 0,1,...: "input float32[1,3,4,4]
  * must use the default (contiguous) dim order; channels-last is not supported". */
@@ -28,7 +28,8 @@ wick_status wk_nn_same_dtype(wick_kernel_ctx *ctx, const char *wa, const wick_te
 /* PyTorch's pooling_output_shape: floor (or ceil) of
  * (in + 2*pad - dil*(k-1) - 1) / stride + 1, where with ceil_mode the last
  * window must start inside the input or the left padding. */
-int64_t wk_nn_pool_out(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, bool ceil_mode);
+int64_t wk_nn_pool_out(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil,
+                       bool ceil_mode);
 
 /* An iterator over t's logical shape with the dims in `hold` kept at index 0
  * (size 1); operand k uses ts[k]'s strides (all of t's rank). */

@@ -29,30 +29,38 @@ static inline void adapt_body(const adapt_args *a, const void *x, void *y, int d
   }
 }
 
-static void adapt_f32(const adapt_args *a, const void *x, void *y) { adapt_body(a, x, y, WICK_F32); }
-static void adapt_any(const adapt_args *a, const void *x, void *y, int dt) { adapt_body(a, x, y, dt); }
+static void adapt_f32(const adapt_args *a, const void *x, void *y) {
+  adapt_body(a, x, y, WICK_F32);
+}
+static void adapt_any(const adapt_args *a, const void *x, void *y, int dt) {
+  adapt_body(a, x, y, dt);
+}
 
 WK_KERNEL(wick_op_adaptive_avg_pool2d_out) {
-  if (nargs != 3) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 3 arguments, got %u", nargs);
+  if (nargs != 3)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 3 arguments, got %u", nargs);
   const wick_tensor *self = args[0]->u.t;
   wick_tensor *out = args[2]->u.t;
   char b1[96];
   wick_status s;
 
   /* 1. arguments */
-  if ((s = wk_nn_check_float(ctx, "self", self)) || (s = wk_nn_same_dtype(ctx, "self", self, "out", out)))
+  if ((s = wk_nn_check_float(ctx, "self", self)) ||
+      (s = wk_nn_same_dtype(ctx, "self", self, "out", out)))
     return s;
   if (self->dim != 3 && self->dim != 4)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s must be 3-D (C,H,W) or 4-D (N,C,H,W)",
                             wk_desc(self, b1));
-  if ((s = wk_nn_check_contig(ctx, "self", self)) || (s = wk_nn_check_contig(ctx, "out", out))) return s;
+  if ((s = wk_nn_check_contig(ctx, "self", self)) || (s = wk_nn_check_contig(ctx, "out", out)))
+    return s;
   int64_t osz[3];
   if ((s = wk_nn_param(ctx, args[1], "output_size", 2, false, 0, 0, osz))) return s;
   const int r = self->dim;
   for (int d = 1; d < r; d++)
     if (self->sizes[d] == 0)
       return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
-                              "self %s must have non-zero sizes in its non-batch dims", wk_desc(self, b1));
+                              "self %s must have non-zero sizes in its non-batch dims",
+                              wk_desc(self, b1));
   adapt_args a;
   a.planes = (int64_t)self->sizes[r - 3] * (r == 4 ? self->sizes[0] : 1);
   a.ih = self->sizes[r - 2];

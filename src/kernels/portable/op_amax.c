@@ -8,8 +8,10 @@
  */
 #include "kernels/portable/nn_util.h"
 
-static wick_status extreme_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t nargs, bool is_max) {
-  if (nargs != 4) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
+static wick_status extreme_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t nargs,
+                              bool is_max) {
+  if (nargs != 4)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
   const wick_tensor *self = args[0]->u.t;
   bool keepdim = args[2]->u.b;
   wick_tensor *out = args[3]->u.t;
@@ -17,7 +19,9 @@ static wick_status extreme_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t 
   wick_status s;
 
   /* 1. arguments */
-  if ((s = wk_check_dtype(ctx, "self", self)) || (s = wk_nn_same_dtype(ctx, "self", self, "out", out))) return s;
+  if ((s = wk_check_dtype(ctx, "self", self)) ||
+      (s = wk_nn_same_dtype(ctx, "self", self, "out", out)))
+    return s;
   bool mask[WICK_MAX_DIM];
   if ((s = wk_reduce_mask(ctx, self, args[1], mask))) return s;
 
@@ -30,9 +34,10 @@ static wick_status extreme_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t 
   wk_iter outer, inner;
   wk_nn_reduce_iters(self, mask, keepdim, out, &outer, &inner);
   if (inner.numel == 0 && outer.numel > 0)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
-                            "self %s: cannot reduce over a dim of size 0 (the operation has no identity)",
-                            wk_desc(self, b1));
+    return wick_kernel_fail(
+        ctx, WICK_ERR_KERNEL,
+        "self %s: cannot reduce over a dim of size 0 (the operation has no identity)",
+        wk_desc(self, b1));
 
   /* 3./4. compute */
   const int dt = self->dtype;
@@ -43,7 +48,8 @@ static wick_status extreme_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t 
     for (int64_t j = 0; j < inner.numel; j++, wk_iter_next(&it)) {
       wk_nn_key v = wk_nn_load_key(self->data, dt, outer.off[0] + it.off[0]);
       if (is_float && isnan(best.f)) break;
-      if (is_max ? wk_nn_gt(is_float, v, best) : wk_nn_gt(is_float, best, v) || (is_float && isnan(v.f)))
+      if (is_max ? wk_nn_gt(is_float, v, best)
+                 : wk_nn_gt(is_float, best, v) || (is_float && isnan(v.f)))
         best = v;
     }
     if (is_float)
@@ -54,5 +60,9 @@ static wick_status extreme_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t 
   return WICK_OK;
 }
 
-WK_KERNEL(wick_op_amax_out) { return extreme_op(ctx, args, nargs, true); }
-WK_KERNEL(wick_op_amin_out) { return extreme_op(ctx, args, nargs, false); }
+WK_KERNEL(wick_op_amax_out) {
+  return extreme_op(ctx, args, nargs, true);
+}
+WK_KERNEL(wick_op_amin_out) {
+  return extreme_op(ctx, args, nargs, false);
+}

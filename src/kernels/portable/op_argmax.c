@@ -10,7 +10,8 @@
 #include "kernels/portable/nn_util.h"
 
 static wick_status arg_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t nargs, bool is_max) {
-  if (nargs != 4) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
+  if (nargs != 4)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
   const wick_tensor *self = args[0]->u.t;
   bool keepdim = args[2]->u.b;
   wick_tensor *out = args[3]->u.t;
@@ -20,7 +21,8 @@ static wick_status arg_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t narg
   /* 1. arguments */
   if ((s = wk_check_dtype(ctx, "self", self))) return s;
   if (self->dtype == WICK_BOOL)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s: bool is not supported", wk_desc(self, b1));
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s: bool is not supported",
+                            wk_desc(self, b1));
   if (out->dtype != WICK_I64)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "out %s must be int64", wk_desc(out, b1));
   bool mask[WICK_MAX_DIM];
@@ -70,5 +72,9 @@ static wick_status arg_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t narg
   return WICK_OK;
 }
 
-WK_KERNEL(wick_op_argmax_out) { return arg_op(ctx, args, nargs, true); }
-WK_KERNEL(wick_op_argmin_out) { return arg_op(ctx, args, nargs, false); }
+WK_KERNEL(wick_op_argmax_out) {
+  return arg_op(ctx, args, nargs, true);
+}
+WK_KERNEL(wick_op_argmin_out) {
+  return arg_op(ctx, args, nargs, false);
+}

@@ -48,7 +48,8 @@ static inline void avgpool_body(const avg_args *a, const void *x, void *y, int d
         } else {
           uint64_t usum = 0; /* wraps instead of overflowing */
           for (int64_t h = ch0; h < ch1; h++)
-            for (int64_t w = cw0; w < cw1; w++) usum += (uint64_t)wk_ld_i(x, dt, xb + h * g->iw + w);
+            for (int64_t w = cw0; w < cw1; w++)
+              usum += (uint64_t)wk_ld_i(x, dt, xb + h * g->iw + w);
           int64_t sum = (int64_t)usum;
           wk_st_i(y, dt, yi, div == -1 ? (int64_t)(0u - usum) : sum / div);
         }
@@ -57,11 +58,16 @@ static inline void avgpool_body(const avg_args *a, const void *x, void *y, int d
   }
 }
 
-static void avgpool_f32(const avg_args *a, const void *x, void *y) { avgpool_body(a, x, y, WICK_F32); }
-static void avgpool_any(const avg_args *a, const void *x, void *y, int dt) { avgpool_body(a, x, y, dt); }
+static void avgpool_f32(const avg_args *a, const void *x, void *y) {
+  avgpool_body(a, x, y, WICK_F32);
+}
+static void avgpool_any(const avg_args *a, const void *x, void *y, int dt) {
+  avgpool_body(a, x, y, dt);
+}
 
 WK_KERNEL(wick_op_avg_pool2d_out) {
-  if (nargs != 8) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 8 arguments, got %u", nargs);
+  if (nargs != 8)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 8 arguments, got %u", nargs);
   const wick_tensor *self = args[0]->u.t;
   bool ceil_mode = args[4]->u.b;
   avg_args a;
@@ -74,13 +80,15 @@ WK_KERNEL(wick_op_avg_pool2d_out) {
   /* 1. arguments */
   if ((s = wk_check_dtype(ctx, "self", self))) return s;
   if (self->dtype == WICK_BOOL)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s: bool is not supported", wk_desc(self, b1));
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s: bool is not supported",
+                            wk_desc(self, b1));
   if ((s = wk_nn_same_dtype(ctx, "self", self, "out", out))) return s;
   if (args[6]->kind == WICK_VAL_INT && a.divisor == 0)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "divisor must be not zero");
 
   /* 2. out */
-  if ((s = wk_nn_pool2d_setup(ctx, self, args[1], args[2], args[3], NULL, ceil_mode, out, NULL, &a.g)))
+  if ((s = wk_nn_pool2d_setup(ctx, self, args[1], args[2], args[3], NULL, ceil_mode, out, NULL,
+                              &a.g)))
     return s;
 
   /* 3./4. compute */

@@ -19,30 +19,32 @@ static void batch_view(const wick_tensor *t, int64_t b, wick_tensor *v) {
   v->strides[1] = t->strides[2];
   /* the default order only when the view really is row-major (the shared
    * loop's fast path relies on it); otherwise it walks the strides */
-  bool rowmajor = (v->sizes[1] <= 1 || v->strides[1] == 1) && (v->sizes[0] <= 1 || v->strides[0] == v->sizes[1]);
+  bool rowmajor = (v->sizes[1] <= 1 || v->strides[1] == 1) &&
+                  (v->sizes[0] <= 1 || v->strides[0] == v->sizes[1]);
   v->dim_order[0] = rowmajor ? 0 : 1;
   v->dim_order[1] = rowmajor ? 1 : 0;
   v->capacity = 0;
 }
 
 WK_KERNEL(wick_op_bmm_out) {
-  if (nargs != 3) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 3 arguments, got %u", nargs);
+  if (nargs != 3)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 3 arguments, got %u", nargs);
   const wick_tensor *self = args[0]->u.t, *mat2 = args[1]->u.t;
   wick_tensor *out = args[2]->u.t;
   char b1[96], b2[96];
   wick_status s;
 
   /* 1. arguments */
-  if ((s = wk_nn_check_float(ctx, "self", self)) || (s = wk_nn_same_dtype(ctx, "self", self, "mat2", mat2)) ||
+  if ((s = wk_nn_check_float(ctx, "self", self)) ||
+      (s = wk_nn_same_dtype(ctx, "self", self, "mat2", mat2)) ||
       (s = wk_nn_same_dtype(ctx, "self", self, "out", out)))
     return s;
   if (self->dim != 3 || mat2->dim != 3)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s and mat2 %s must both be 3-D",
                             wk_desc(self, b1), wk_desc(mat2, b2));
   if (self->sizes[0] != mat2->sizes[0] || self->sizes[2] != mat2->sizes[1])
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
-                            "self %s and mat2 %s cannot be batch-multiplied", wk_desc(self, b1),
-                            wk_desc(mat2, b2));
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s and mat2 %s cannot be batch-multiplied",
+                            wk_desc(self, b1), wk_desc(mat2, b2));
 
   /* 2. out */
   int64_t sizes[3] = {self->sizes[0], self->sizes[1], mat2->sizes[2]};

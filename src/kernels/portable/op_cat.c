@@ -67,6 +67,8 @@ WK_KERNEL(wick_op_cat_out) {
   /* 2. out */
   if ((s = wk_resize_out(ctx, out, ref->dim, sizes))) return s;
 
+  if (wk_numel(out) == 0) return WICK_OK;
+
   /* 3./4. copy each input into its slab of out (strided; any dim orders) */
   int64_t ost[WICK_MAX_DIM], tst[WICK_MAX_DIM], tsz[WICK_MAX_DIM];
   mu_strides64(out, ost);

@@ -72,7 +72,7 @@ static wick_status clamp_scalar_run(wick_kernel_ctx *ctx, const wick_tensor *sel
   void *y = out->data;
   if (wk_is_float(common)) {
     double l = lo ? wk_scalar_as_f(lo, common) : 0, h = hi ? wk_scalar_as_f(hi, common) : 0;
-    if (sdt == WICK_F32 && odt == WICK_F32 && common == WICK_F32 && it.dim == 1) {
+    if (sdt == WICK_F32 && odt == WICK_F32 && common == WICK_F32 && mu_iter_flat(&it)) {
       const float *xf = x;
       float *yf = y, lf = (float)l, hf = (float)h;
       for (int64_t i = 0; i < it.numel; i++) yf[i] = clamp_f32(xf[i], lo != NULL, lf, hi != NULL, hf);

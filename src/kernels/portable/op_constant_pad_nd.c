@@ -7,12 +7,13 @@
  *   0 <= j-1 < 3, else value (cast to self's dtype like fill_).
  *   Any supported dtype (out has self's); any dim orders.
  */
-#include "kernels/portable/nn_util.h"
-
 #include <string.h>
 
+#include "kernels/portable/nn_util.h"
+
 WK_KERNEL(wick_op_constant_pad_nd_out) {
-  if (nargs != 4) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
+  if (nargs != 4)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
   const wick_tensor *self = args[0]->u.t;
   const wick_value *value = args[2];
   wick_tensor *out = args[3]->u.t;
@@ -20,7 +21,9 @@ WK_KERNEL(wick_op_constant_pad_nd_out) {
   wick_status s;
 
   /* 1. arguments */
-  if ((s = wk_check_dtype(ctx, "self", self)) || (s = wk_nn_same_dtype(ctx, "self", self, "out", out))) return s;
+  if ((s = wk_check_dtype(ctx, "self", self)) ||
+      (s = wk_nn_same_dtype(ctx, "self", self, "out", out)))
+    return s;
   uint32_t np = 0;
   const int64_t *pad = wick_value_int_list(args[1], &np);
   const int r = self->dim;

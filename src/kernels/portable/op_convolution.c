@@ -98,11 +98,16 @@ static inline void conv_body(const conv_args *a, int dt) {
 }
 
 /* float32 gets its own copy of the loop with the dtype switch folded away */
-static void conv_f32(const conv_args *a) { conv_body(a, WICK_F32); }
-static void conv_any(const conv_args *a, int dt) { conv_body(a, dt); }
+static void conv_f32(const conv_args *a) {
+  conv_body(a, WICK_F32);
+}
+static void conv_any(const conv_args *a, int dt) {
+  conv_body(a, dt);
+}
 
 WK_KERNEL(wick_op_convolution_out) {
-  if (nargs != 10) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 10 arguments, got %u", nargs);
+  if (nargs != 10)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 10 arguments, got %u", nargs);
   const wick_tensor *input = args[0]->u.t, *weight = args[1]->u.t;
   const wick_tensor *bias = args[2]->kind == WICK_VAL_TENSOR ? args[2]->u.t : NULL;
   bool transposed = args[6]->u.b;
@@ -112,7 +117,8 @@ WK_KERNEL(wick_op_convolution_out) {
   wick_status s;
 
   /* 1. arguments */
-  if ((s = wk_nn_check_float(ctx, "input", input)) || (s = wk_nn_same_dtype(ctx, "input", input, "weight", weight)) ||
+  if ((s = wk_nn_check_float(ctx, "input", input)) ||
+      (s = wk_nn_same_dtype(ctx, "input", input, "weight", weight)) ||
       (s = wk_nn_same_dtype(ctx, "input", input, "out", out)))
     return s;
   if (bias && (s = wk_nn_same_dtype(ctx, "input", input, "bias", bias))) return s;
@@ -123,8 +129,8 @@ WK_KERNEL(wick_op_convolution_out) {
   if (weight->dim != input->dim)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "weight %s must have the rank of input %s",
                             wk_desc(weight, b1), wk_desc(input, b2));
-  if ((s = wk_nn_check_contig(ctx, "input", input)) || (s = wk_nn_check_contig(ctx, "weight", weight)) ||
-      (s = wk_nn_check_contig(ctx, "out", out)))
+  if ((s = wk_nn_check_contig(ctx, "input", input)) ||
+      (s = wk_nn_check_contig(ctx, "weight", weight)) || (s = wk_nn_check_contig(ctx, "out", out)))
     return s;
   const int nsp = input->dim - 2;
   int64_t stride[3], pad[3], dil[3], opad[3];
@@ -134,7 +140,8 @@ WK_KERNEL(wick_op_convolution_out) {
       (s = wk_nn_param(ctx, args[7], "output_padding", nsp, true, 0, 0, opad)))
     return s;
   if (groups < 1)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "groups must be positive, got %lld", (long long)groups);
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "groups must be positive, got %lld",
+                            (long long)groups);
 
   int64_t cin = input->sizes[1], cout;
   if (!transposed) {
@@ -144,20 +151,20 @@ WK_KERNEL(wick_op_convolution_out) {
                               "weight %s: out channels %lld are not divisible by groups %lld",
                               wk_desc(weight, b1), (long long)cout, (long long)groups);
     if ((int64_t)weight->sizes[1] * groups != cin)
-      return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
-                              "input %s has %lld channels but weight %s with groups %lld expects %lld",
-                              wk_desc(input, b1), (long long)cin, wk_desc(weight, b2),
-                              (long long)groups, (long long)weight->sizes[1] * groups);
+      return wick_kernel_fail(
+          ctx, WICK_ERR_KERNEL,
+          "input %s has %lld channels but weight %s with groups %lld expects %lld",
+          wk_desc(input, b1), (long long)cin, wk_desc(weight, b2), (long long)groups,
+          (long long)weight->sizes[1] * groups);
   } else {
     if (weight->sizes[0] != cin)
-      return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
-                              "input %s has %lld channels but transposed weight %s expects %d",
-                              wk_desc(input, b1), (long long)cin, wk_desc(weight, b2),
-                              (int)weight->sizes[0]);
+      return wick_kernel_fail(
+          ctx, WICK_ERR_KERNEL, "input %s has %lld channels but transposed weight %s expects %d",
+          wk_desc(input, b1), (long long)cin, wk_desc(weight, b2), (int)weight->sizes[0]);
     if (cin % groups != 0)
       return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
-                              "input channels %lld are not divisible by groups %lld", (long long)cin,
-                              (long long)groups);
+                              "input channels %lld are not divisible by groups %lld",
+                              (long long)cin, (long long)groups);
     cout = (int64_t)weight->sizes[1] * groups;
   }
   if (cout == 0 || cin == 0)
@@ -188,7 +195,8 @@ WK_KERNEL(wick_op_convolution_out) {
     a.pad[i] = pad[j];
     a.dil[i] = dil[j];
     if (a.k[i] < 1)
-      return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "weight %s has an empty kernel", wk_desc(weight, b1));
+      return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "weight %s has an empty kernel",
+                              wk_desc(weight, b1));
     int64_t ext = a.dil[i] * (a.k[i] - 1) + 1; /* dilated kernel extent */
     if (!transposed) {
       /* output_padding is ignored by non-transposed convolution (as in ATen) */

@@ -9,7 +9,8 @@
 #include "kernels/portable/nn_util.h"
 
 WK_KERNEL(wick_op_cumsum_out) {
-  if (nargs != 4) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
+  if (nargs != 4)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
   const wick_tensor *self = args[0]->u.t;
   int64_t dim_arg = args[1]->u.i;
   wick_tensor *out = args[3]->u.t;
@@ -21,13 +22,14 @@ WK_KERNEL(wick_op_cumsum_out) {
   if (args[2]->kind == WICK_VAL_INT) {
     want = (int)args[2]->u.i;
     if (!wk_dtype_supported(want))
-      return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "unsupported dtype %lld", (long long)args[2]->u.i);
+      return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "unsupported dtype %lld",
+                              (long long)args[2]->u.i);
   } else {
     want = wk_is_float(self->dtype) ? self->dtype : WICK_I64;
   }
   if (out->dtype != want)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "out dtype %s must be %s", wk_dtype_name(out->dtype),
-                            wk_dtype_name(want));
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "out dtype %s must be %s",
+                            wk_dtype_name(out->dtype), wk_dtype_name(want));
   int dim;
   if (!wk_wrap_dim(dim_arg, self->dim, &dim))
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "dim %lld out of range for a tensor of rank %d",

@@ -34,6 +34,8 @@ WK_KERNEL(wick_op_embedding_out) {
   sizes[indices->dim] = weight->sizes[1];
   if ((s = wk_resize_out(ctx, out, indices->dim + 1, sizes))) return s;
 
+  if (wk_numel(out) == 0) return WICK_OK;
+
   /* 3./4. one row copy per index (walk indices and out's leading dims) */
   int64_t st[2][WICK_MAX_DIM];
   int rank = indices->dim;

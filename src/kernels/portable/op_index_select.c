@@ -46,6 +46,7 @@ WK_KERNEL(wick_op_index_select_out) {
   mu_sizes64(self, sizes);
   if (self->dim) sizes[dim] = n;
   if ((s = wk_resize_out(ctx, out, self->dim, sizes))) return s;
+  if (wk_numel(out) == 0) return WICK_OK;
   if (self->dim == 0) {
     mu_copy_same_shape(out, self);
     return WICK_OK;

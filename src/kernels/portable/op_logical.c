@@ -38,7 +38,7 @@ static wick_status logical_run(wick_kernel_ctx *ctx, int op, wick_value **args, 
   /* 3. bool inputs and out over flat memory */
   wk_iter it;
   wk_iter_elementwise(&it, out, 2, ins);
-  if (it.dim == 1 && a->dtype == WICK_BOOL && b->dtype == WICK_BOOL && out->dtype == WICK_BOOL) {
+  if (mu_iter_flat(&it) && a->dtype == WICK_BOOL && b->dtype == WICK_BOOL && out->dtype == WICK_BOOL) {
     const uint8_t *x = a->data, *z = b->data;
     uint8_t *y = out->data;
     for (int64_t i = 0; i < it.numel; i++) {

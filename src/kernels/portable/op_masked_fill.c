@@ -39,7 +39,7 @@ WK_KERNEL(wick_op_masked_fill_scalar_out) {
   wk_iter it;
   wk_iter_elementwise(&it, out, 2, ins);
   const uint8_t *m = mask->data;
-  if (dt == WICK_F32 && out->dtype == WICK_F32 && it.dim == 1) {
+  if (dt == WICK_F32 && out->dtype == WICK_F32 && mu_iter_flat(&it)) {
     const float *x = self->data;
     float *y = out->data, v = (float)wk_scalar_as_f(value, WICK_F32);
     for (int64_t i = 0; i < it.numel; i++) y[i] = m[i] ? v : x[i];

@@ -68,7 +68,8 @@ static void maxpool_any(const wk_pool2d *g, const void *x, void *y, int64_t *ind
 }
 
 WK_KERNEL(wick_op_max_pool2d_with_indices_out) {
-  if (nargs != 8) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 8 arguments, got %u", nargs);
+  if (nargs != 8)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 8 arguments, got %u", nargs);
   const wick_tensor *self = args[0]->u.t;
   bool ceil_mode = args[5]->u.b;
   wick_tensor *out = args[6]->u.t, *indices = args[7]->u.t;
@@ -78,14 +79,16 @@ WK_KERNEL(wick_op_max_pool2d_with_indices_out) {
   /* 1. arguments */
   if ((s = wk_check_dtype(ctx, "self", self))) return s;
   if (self->dtype == WICK_BOOL)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s: bool is not supported", wk_desc(self, b1));
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s: bool is not supported",
+                            wk_desc(self, b1));
   if ((s = wk_nn_same_dtype(ctx, "self", self, "out", out))) return s;
   if (indices->dtype != WICK_I64)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "indices %s must be int64", wk_desc(indices, b1));
 
   /* 2. outs */
   wk_pool2d g;
-  if ((s = wk_nn_pool2d_setup(ctx, self, args[1], args[2], args[3], args[4], ceil_mode, out, indices, &g)))
+  if ((s = wk_nn_pool2d_setup(ctx, self, args[1], args[2], args[3], args[4], ceil_mode, out,
+                              indices, &g)))
     return s;
 
   /* 3./4. compute */

@@ -12,17 +12,19 @@
  */
 #include "kernels/portable/nn_util.h"
 
-static wick_status check_vec(wick_kernel_ctx *ctx, const char *what, const wick_tensor *t, int64_t c) {
+static wick_status check_vec(wick_kernel_ctx *ctx, const char *what, const wick_tensor *t,
+                             int64_t c) {
   char b[96];
   if (!wk_is_float(t->dtype) || t->dim != 1 || t->sizes[0] != c)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "%s %s must be a floating vector of %lld elements",
-                            what, wk_desc(t, b), (long long)c);
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
+                            "%s %s must be a floating vector of %lld elements", what, wk_desc(t, b),
+                            (long long)c);
   return WICK_OK;
 }
 
 static inline void bn_body(const wick_tensor *in, const wick_tensor *w, const wick_tensor *b,
-                           const wick_tensor *mean, const wick_tensor *var, double eps, wick_tensor *out,
-                           int dt) {
+                           const wick_tensor *mean, const wick_tensor *var, double eps,
+                           wick_tensor *out, int dt) {
   bool hold[WICK_MAX_DIM] = {false};
   hold[1] = true;
   const wick_tensor *ts[2] = {in, out};
@@ -50,7 +52,8 @@ static void bn_any(const wick_tensor *in, const wick_tensor *w, const wick_tenso
 }
 
 WK_KERNEL(wick_op_native_batch_norm_no_training_out) {
-  if (nargs != 10) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 10 arguments, got %u", nargs);
+  if (nargs != 10)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 10 arguments, got %u", nargs);
   const wick_tensor *input = args[0]->u.t;
   const wick_tensor *weight = args[1]->kind == WICK_VAL_TENSOR ? args[1]->u.t : NULL;
   const wick_tensor *bias = args[2]->kind == WICK_VAL_TENSOR ? args[2]->u.t : NULL;
@@ -61,13 +64,15 @@ WK_KERNEL(wick_op_native_batch_norm_no_training_out) {
   wick_status s;
 
   /* 1. arguments */
-  if ((s = wk_nn_check_float(ctx, "input", input)) || (s = wk_nn_same_dtype(ctx, "input", input, "out0", out0)))
+  if ((s = wk_nn_check_float(ctx, "input", input)) ||
+      (s = wk_nn_same_dtype(ctx, "input", input, "out0", out0)))
     return s;
   if (input->dim < 2)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "input %s must have at least 2 dims (N, C, ...)",
                             wk_desc(input, b1));
   int64_t C = input->sizes[1];
-  if ((weight && (s = check_vec(ctx, "weight", weight, C))) || (bias && (s = check_vec(ctx, "bias", bias, C))) ||
+  if ((weight && (s = check_vec(ctx, "weight", weight, C))) ||
+      (bias && (s = check_vec(ctx, "bias", bias, C))) ||
       (s = check_vec(ctx, "running_mean", mean, C)) || (s = check_vec(ctx, "running_var", var, C)))
     return s;
   if (!(eps >= 0))
@@ -80,8 +85,10 @@ WK_KERNEL(wick_op_native_batch_norm_no_training_out) {
   const int64_t zero = 0;
   wick_diag d;
   wick_diag_clear(&d);
-  if (out1->dynamism != WICK_SHAPE_STATIC && out1->dim == 1) (void)wick_tensor_resize(out1, 1, &zero, &d);
-  if (out2->dynamism != WICK_SHAPE_STATIC && out2->dim == 1) (void)wick_tensor_resize(out2, 1, &zero, &d);
+  if (out1->dynamism != WICK_SHAPE_STATIC && out1->dim == 1)
+    (void)wick_tensor_resize(out1, 1, &zero, &d);
+  if (out2->dynamism != WICK_SHAPE_STATIC && out2->dim == 1)
+    (void)wick_tensor_resize(out2, 1, &zero, &d);
 
   /* 3./4. compute */
   if (input->dtype == WICK_F32)

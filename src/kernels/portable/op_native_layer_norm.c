@@ -62,11 +62,15 @@ static inline void ln_body(const ln_args *a, int dt) {
   }
 }
 
-static void ln_f32(const ln_args *a) { ln_body(a, WICK_F32); }
-static void ln_any(const ln_args *a) { ln_body(a, a->x->dtype); }
+static void ln_f32(const ln_args *a) {
+  ln_body(a, WICK_F32);
+}
+static void ln_any(const ln_args *a) {
+  ln_body(a, a->x->dtype);
+}
 
-static wick_status check_affine(wick_kernel_ctx *ctx, const char *what, const wick_tensor *t,
-                                int m, const int64_t *ns) {
+static wick_status check_affine(wick_kernel_ctx *ctx, const char *what, const wick_tensor *t, int m,
+                                const int64_t *ns) {
   char b1[96], b2[96];
   bool ok = wk_is_float(t->dtype) && t->dim == m;
   for (int i = 0; ok && i < m; i++) ok = t->sizes[i] == ns[i];
@@ -77,7 +81,8 @@ static wick_status check_affine(wick_kernel_ctx *ctx, const char *what, const wi
 }
 
 WK_KERNEL(wick_op_native_layer_norm_out) {
-  if (nargs != 8) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 8 arguments, got %u", nargs);
+  if (nargs != 8)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 8 arguments, got %u", nargs);
   const wick_tensor *input = args[0]->u.t;
   const wick_tensor *weight = args[2]->kind == WICK_VAL_TENSOR ? args[2]->u.t : NULL;
   const wick_tensor *bias = args[3]->kind == WICK_VAL_TENSOR ? args[3]->u.t : NULL;
@@ -87,15 +92,17 @@ WK_KERNEL(wick_op_native_layer_norm_out) {
   wick_status s;
 
   /* 1. arguments */
-  if ((s = wk_nn_check_float(ctx, "input", input)) || (s = wk_nn_same_dtype(ctx, "input", input, "out0", out0)) ||
+  if ((s = wk_nn_check_float(ctx, "input", input)) ||
+      (s = wk_nn_same_dtype(ctx, "input", input, "out0", out0)) ||
       (s = wk_nn_check_float(ctx, "out1", out1)) || (s = wk_nn_check_float(ctx, "out2", out2)))
     return s;
   uint32_t m = 0;
   const int64_t *ns = wick_value_int_list(args[1], &m);
   if (m == 0 || m > input->dim)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
-                            "normalized_shape %s must have between 1 and %d dims (the rank of input %s)",
-                            wk_sizes_str((int)m, ns, b2, sizeof b2), (int)input->dim, wk_desc(input, b1));
+    return wick_kernel_fail(
+        ctx, WICK_ERR_KERNEL,
+        "normalized_shape %s must have between 1 and %d dims (the rank of input %s)",
+        wk_sizes_str((int)m, ns, b2, sizeof b2), (int)input->dim, wk_desc(input, b1));
   const int axis = input->dim - (int)m;
   for (uint32_t i = 0; i < m; i++)
     if (ns[i] != input->sizes[axis + (int)i])
@@ -105,7 +112,8 @@ WK_KERNEL(wick_op_native_layer_norm_out) {
   if ((weight && (s = check_affine(ctx, "weight", weight, (int)m, ns))) ||
       (bias && (s = check_affine(ctx, "bias", bias, (int)m, ns))))
     return s;
-  if (!(eps >= 0)) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "eps must be non-negative, got %g", eps);
+  if (!(eps >= 0))
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "eps must be non-negative, got %g", eps);
 
   /* 2. outs */
   int64_t sizes[WICK_MAX_DIM], ssizes[WICK_MAX_DIM];
@@ -113,7 +121,8 @@ WK_KERNEL(wick_op_native_layer_norm_out) {
     sizes[d] = input->sizes[d];
     ssizes[d] = d < axis ? input->sizes[d] : 1;
   }
-  if ((s = wk_resize_out(ctx, out0, input->dim, sizes)) || (s = wk_resize_out(ctx, out1, input->dim, ssizes)) ||
+  if ((s = wk_resize_out(ctx, out0, input->dim, sizes)) ||
+      (s = wk_resize_out(ctx, out1, input->dim, ssizes)) ||
       (s = wk_resize_out(ctx, out2, input->dim, ssizes)))
     return s;
 

@@ -92,7 +92,7 @@ WK_KERNEL(wick_op_pow_tensor_scalar_out) {
   if (fl) {
     double e = wk_scalar_as_f(ex, wk_opmath(common));
     bool f64 = wk_opmath(common) == WICK_F64;
-    if (sdt == WICK_F32 && odt == WICK_F32 && it.dim == 1) {
+    if (sdt == WICK_F32 && odt == WICK_F32 && mu_iter_flat(&it)) {
       const float *xf = x;
       float *yf = y, ef = (float)e;
       if (ef == 2.0f) {

@@ -44,6 +44,8 @@ WK_KERNEL(wick_op_slice_copy_tensor_out) {
   sizes[dim] = n;
   if ((s = wk_resize_out(ctx, out, self->dim, sizes))) return s;
 
+  if (wk_numel(out) == 0) return WICK_OK;
+
   /* 3./4. strided copy: dim steps by step * stride from start */
   mu_strides64(self, sst);
   mu_strides64(out, ost);

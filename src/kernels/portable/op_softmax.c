@@ -10,7 +10,8 @@
  */
 #include "kernels/portable/nn_util.h"
 
-static inline void softmax_rows(const wick_tensor *self, int dim, bool log_sm, wick_tensor *out, int dt) {
+static inline void softmax_rows(const wick_tensor *self, int dim, bool log_sm, wick_tensor *out,
+                                int dt) {
   bool hold[WICK_MAX_DIM] = {false};
   int64_t len = 1, xs = 0, ys = 0;
   if (self->dim > 0) {
@@ -37,9 +38,11 @@ static inline void softmax_rows(const wick_tensor *self, int dim, bool log_sm, w
     for (int64_t j = 0; j < len; j++) sum += exp(wk_ld_f(x, dt, xo + j * xs) - mx);
     if (log_sm) {
       double lse = log(sum);
-      for (int64_t j = 0; j < len; j++) wk_st_f(y, dt, yo + j * ys, wk_ld_f(x, dt, xo + j * xs) - mx - lse);
+      for (int64_t j = 0; j < len; j++)
+        wk_st_f(y, dt, yo + j * ys, wk_ld_f(x, dt, xo + j * xs) - mx - lse);
     } else {
-      for (int64_t j = 0; j < len; j++) wk_st_f(y, dt, yo + j * ys, exp(wk_ld_f(x, dt, xo + j * xs) - mx) / sum);
+      for (int64_t j = 0; j < len; j++)
+        wk_st_f(y, dt, yo + j * ys, exp(wk_ld_f(x, dt, xo + j * xs) - mx) / sum);
     }
   }
 }
@@ -51,8 +54,10 @@ static void softmax_any(const wick_tensor *self, int dim, bool log_sm, wick_tens
   softmax_rows(self, dim, log_sm, out, self->dtype);
 }
 
-static wick_status softmax_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t nargs, bool log_sm) {
-  if (nargs != 4) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
+static wick_status softmax_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t nargs,
+                              bool log_sm) {
+  if (nargs != 4)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
   const wick_tensor *self = args[0]->u.t;
   int64_t dim_arg = args[1]->u.i;
   bool half_to_float = args[2]->u.b;
@@ -60,7 +65,8 @@ static wick_status softmax_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t 
   wick_status s;
 
   /* 1. arguments */
-  if ((s = wk_nn_check_float(ctx, "self", self)) || (s = wk_nn_same_dtype(ctx, "self", self, "out", out)))
+  if ((s = wk_nn_check_float(ctx, "self", self)) ||
+      (s = wk_nn_same_dtype(ctx, "self", self, "out", out)))
     return s;
   if (half_to_float)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
@@ -84,5 +90,9 @@ static wick_status softmax_op(wick_kernel_ctx *ctx, wick_value **args, uint32_t 
   return WICK_OK;
 }
 
-WK_KERNEL(wick_op_softmax_out) { return softmax_op(ctx, args, nargs, false); }
-WK_KERNEL(wick_op_log_softmax_out) { return softmax_op(ctx, args, nargs, true); }
+WK_KERNEL(wick_op_softmax_out) {
+  return softmax_op(ctx, args, nargs, false);
+}
+WK_KERNEL(wick_op_log_softmax_out) {
+  return softmax_op(ctx, args, nargs, true);
+}

@@ -53,8 +53,7 @@ static wick_status split_run(wick_kernel_ctx *ctx, const wick_tensor *self, int6
       return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
                               "split_size can only be 0 if dimension size is 0, but got %lld",
                               (long long)len);
-    chunks = split_size == 0 ? 1 : (len + split_size - 1) / split_size;
-    if (chunks < 1) chunks = 1;
+    chunks = len == 0 ? 1 : (len - 1) / split_size + 1;
   }
   if ((int64_t)nout != chunks)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "out has %u tensors but the split makes %lld",
@@ -74,6 +73,7 @@ static wick_status split_run(wick_kernel_ctx *ctx, const wick_tensor *self, int6
     osz[dim] = n;
     if ((s = wk_resize_out(ctx, outs[k], self->dim, osz))) return s;
     mu_strides64(outs[k], ost);
+    if (wk_numel(outs[k]) == 0) continue;
     const unsigned char *src = (const unsigned char *)self->data + (size_t)(start * sst[dim]) * es;
     mu_copy(outs[k]->data, self->dtype, ost, src, self->dtype, sst, self->dim, osz);
     start += n;

@@ -12,7 +12,8 @@
 #include "kernels/portable/nn_util.h"
 
 /* (a, ia) comes before (b, ib) in the output order. */
-static inline bool before(bool is_float, bool largest, wk_nn_key a, int64_t ia, wk_nn_key b, int64_t ib) {
+static inline bool before(bool is_float, bool largest, wk_nn_key a, int64_t ia, wk_nn_key b,
+                          int64_t ib) {
   bool a_first = largest ? wk_nn_gt(is_float, a, b) : wk_nn_gt(is_float, b, a);
   if (a_first) return true;
   bool b_first = largest ? wk_nn_gt(is_float, b, a) : wk_nn_gt(is_float, a, b);
@@ -21,7 +22,8 @@ static inline bool before(bool is_float, bool largest, wk_nn_key a, int64_t ia, 
 }
 
 WK_KERNEL(wick_op_topk_values) {
-  if (nargs != 7) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 7 arguments, got %u", nargs);
+  if (nargs != 7)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 7 arguments, got %u", nargs);
   const wick_tensor *self = args[0]->u.t;
   int64_t k = args[1]->u.i, dim_arg = args[2]->u.i;
   bool largest = args[3]->u.b;
@@ -30,10 +32,12 @@ WK_KERNEL(wick_op_topk_values) {
   wick_status s;
 
   /* 1. arguments */
-  if ((s = wk_check_dtype(ctx, "self", self)) || (s = wk_nn_same_dtype(ctx, "self", self, "values", values)))
+  if ((s = wk_check_dtype(ctx, "self", self)) ||
+      (s = wk_nn_same_dtype(ctx, "self", self, "values", values)))
     return s;
   if (self->dtype == WICK_BOOL)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s: bool is not supported", wk_desc(self, b1));
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "self %s: bool is not supported",
+                            wk_desc(self, b1));
   if (indices->dtype != WICK_I64)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "indices %s must be int64", wk_desc(indices, b1));
   int dim;
@@ -42,13 +46,15 @@ WK_KERNEL(wick_op_topk_values) {
                             (long long)dim_arg, (int)self->dim);
   int64_t n = self->dim > 0 ? self->sizes[dim] : 1;
   if (k < 0 || k > n)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "selected index k %lld out of range for self %s (dim %d)",
-                            (long long)k, wk_desc(self, b1), dim);
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
+                            "selected index k %lld out of range for self %s (dim %d)", (long long)k,
+                            wk_desc(self, b1), dim);
 
   /* 2. outs */
   int64_t sizes[WICK_MAX_DIM];
   for (int d = 0; d < self->dim; d++) sizes[d] = d == dim ? k : self->sizes[d];
-  if ((s = wk_resize_out(ctx, values, self->dim, sizes)) || (s = wk_resize_out(ctx, indices, self->dim, sizes)))
+  if ((s = wk_resize_out(ctx, values, self->dim, sizes)) ||
+      (s = wk_resize_out(ctx, indices, self->dim, sizes)))
     return s;
 
   /* 3./4. compute, row by row */

@@ -30,14 +30,19 @@ static wick_status up_setup(wick_kernel_ctx *ctx, const wick_tensor *input, wick
                             wick_value *scales, wick_tensor *out, up_args *a) {
   char b1[96];
   wick_status s;
-  if ((s = wk_check_dtype(ctx, "input", input)) || (s = wk_nn_same_dtype(ctx, "input", input, "out", out)))
+  if ((s = wk_check_dtype(ctx, "input", input)) ||
+      (s = wk_nn_same_dtype(ctx, "input", input, "out", out)))
     return s;
   if (input->dim != 4)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "input %s must be 4-D (N,C,H,W)", wk_desc(input, b1));
-  if ((s = wk_nn_check_contig(ctx, "input", input)) || (s = wk_nn_check_contig(ctx, "out", out))) return s;
-  bool has_size = osize->kind == WICK_VAL_INT_LIST, has_scale = scales->kind == WICK_VAL_DOUBLE_LIST;
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "input %s must be 4-D (N,C,H,W)",
+                            wk_desc(input, b1));
+  if ((s = wk_nn_check_contig(ctx, "input", input)) || (s = wk_nn_check_contig(ctx, "out", out)))
+    return s;
+  bool has_size = osize->kind == WICK_VAL_INT_LIST,
+       has_scale = scales->kind == WICK_VAL_DOUBLE_LIST;
   if (has_size == has_scale)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "must specify exactly one of output_size and scale_factors");
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
+                            "must specify exactly one of output_size and scale_factors");
   a->planes = (int64_t)input->sizes[0] * input->sizes[1];
   a->ih = input->sizes[2];
   a->iw = input->sizes[3];
@@ -45,7 +50,8 @@ static wick_status up_setup(wick_kernel_ctx *ctx, const wick_tensor *input, wick
   if (has_size) {
     uint32_t n = 0;
     const int64_t *sz = wick_value_int_list(osize, &n);
-    if (n != 2) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "output_size must have 2 elements, got %u", n);
+    if (n != 2)
+      return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "output_size must have 2 elements, got %u", n);
     a->oh = sz[0];
     a->ow = sz[1];
   } else {
@@ -56,16 +62,17 @@ static wick_status up_setup(wick_kernel_ctx *ctx, const wick_tensor *input, wick
     a->sw = scales->u.dl.items[1];
     double fh = (double)a->ih * a->sh, fw = (double)a->iw * a->sw;
     if (!(fh >= 0 && fh < 2147483648.0 && fw >= 0 && fw < 2147483648.0))
-      return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "scale_factors [%g,%g] give an invalid output size",
-                              a->sh, a->sw);
+      return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
+                              "scale_factors [%g,%g] give an invalid output size", a->sh, a->sw);
     a->oh = (int64_t)fh;
     a->ow = (int64_t)fw;
   }
   if (a->ih < 1 || a->iw < 1 || a->oh < 1 || a->ow < 1 || a->oh > INT32_MAX || a->ow > INT32_MAX)
-    return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
-                            "input and output sizes should be greater than 0, but got input (H: %lld, "
-                            "W: %lld) output (H: %lld, W: %lld)",
-                            (long long)a->ih, (long long)a->iw, (long long)a->oh, (long long)a->ow);
+    return wick_kernel_fail(
+        ctx, WICK_ERR_KERNEL,
+        "input and output sizes should be greater than 0, but got input (H: %lld, "
+        "W: %lld) output (H: %lld, W: %lld)",
+        (long long)a->ih, (long long)a->iw, (long long)a->oh, (long long)a->ow);
   int64_t sizes[4] = {input->sizes[0], input->sizes[1], a->oh, a->ow};
   return wk_resize_out(ctx, out, 4, sizes);
 }
@@ -81,7 +88,8 @@ static inline int64_t nearest_src(int64_t dst, int64_t in, int64_t out, double s
 }
 
 WK_KERNEL(wick_op_upsample_nearest2d_vec_out) {
-  if (nargs != 4) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
+  if (nargs != 4)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 4 arguments, got %u", nargs);
   const wick_tensor *input = args[0]->u.t;
   wick_tensor *out = args[3]->u.t;
   up_args a;
@@ -115,7 +123,8 @@ typedef struct lin_idx {
 /* ATen's area_pixel_compute_scale + compute_indices_weights_linear for one
  * output index, in float (use_double false) or double. Weights are rounded to
  * the tensor dtype, as ATen stores them in it. */
-static inline lin_idx lin_src(int64_t dst, int64_t in, int64_t out, double scale, bool align, int dt) {
+static inline lin_idx lin_src(int64_t dst, int64_t in, int64_t out, double scale, bool align,
+                              int dt) {
   lin_idx r;
   if (dt == WICK_F64) {
     double real;
@@ -183,11 +192,16 @@ static inline void bilinear_body(const up_args *a, const void *x, void *y, int d
   }
 }
 
-static void bilinear_f32(const up_args *a, const void *x, void *y) { bilinear_body(a, x, y, WICK_F32); }
-static void bilinear_any(const up_args *a, const void *x, void *y, int dt) { bilinear_body(a, x, y, dt); }
+static void bilinear_f32(const up_args *a, const void *x, void *y) {
+  bilinear_body(a, x, y, WICK_F32);
+}
+static void bilinear_any(const up_args *a, const void *x, void *y, int dt) {
+  bilinear_body(a, x, y, dt);
+}
 
 WK_KERNEL(wick_op_upsample_bilinear2d_vec_out) {
-  if (nargs != 5) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 5 arguments, got %u", nargs);
+  if (nargs != 5)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 5 arguments, got %u", nargs);
   const wick_tensor *input = args[0]->u.t;
   wick_tensor *out = args[4]->u.t;
   up_args a;

@@ -61,6 +61,11 @@ WK_MATH_KERNEL(wick_op_squeeze_copy_dims_out);
 WK_MATH_KERNEL(wick_op_unsqueeze_copy_out);
 WK_MATH_KERNEL(wick_op_flip_out);
 WK_MATH_KERNEL(wick_op_transpose_copy_int_out);
+/* reductions (op_any_all.c) */
+WK_MATH_KERNEL(wick_op_any_out);
+WK_MATH_KERNEL(wick_op_all_out);
+WK_MATH_KERNEL(wick_op_any_all_out);
+WK_MATH_KERNEL(wick_op_all_all_out);
 /* creation */
 WK_MATH_KERNEL(wick_op_arange_start_out);
 WK_MATH_KERNEL(wick_op_scalar_tensor_out);

@@ -1,0 +1,334 @@
+/* Packed, cache-blocked fp32 GEMM (the Goto/BLIS loop structure).
+ *
+ *   for jc over N in blocks of NC                     (B block: KC x NC)
+ *     for pc over K in blocks of KC
+ *       pack B[pc:pc+kc, jc:jc+nc] into NR-wide micro-panels
+ *       for ic over M in blocks of MC                 (A block: MC x KC)
+ *         pack A[ic:ic+mc, pc:pc+kc] into MR-tall micro-panels
+ *         for jr over the block's NR-wide panels
+ *           for ir over the block's MR-tall panels
+ *             micro-kernel: C[MR x NR] (+)= A panel x B panel
+ *
+ * Packing turns whatever A and B look like (strided views, or the im2col
+ * matrix of a convolution input, gathered on the fly) into contiguous,
+ * zero-padded panels, so the micro-kernel only ever sees full MR x NR tiles.
+ * Partial tiles at the edges go through a small local tile. The first K
+ * block stores into C, later ones add to it, and after the last one the
+ * epilogue applies alpha and beta * S while the tile is still in cache.
+ *
+ * Threads: the C matrix is split into contiguous ranges of NR-wide column
+ * panels (or MR-tall row panels when there are few columns), one per
+ * thread; each thread runs the loops above on its part with its own
+ * packing workspace in the scratch memory.
+ */
+#include <string.h>
+
+#include "kernels/optimized/opt.h"
+
+/* ---- configuration ------------------------------------------------------ */
+
+static int g_isa = WKO_ISA_GENERIC;
+static int g_scratch_threads = 1;
+
+void wko_set_isa(int isa) { g_isa = isa; }
+int wko_get_isa(void) { return g_isa; }
+int wko_scratch_threads(void) { return g_scratch_threads; }
+void wko_set_scratch_threads(int threads) {
+  if (threads < 1) threads = 1;
+  if (threads > WKO_MAX_SCRATCH_THREADS) threads = WKO_MAX_SCRATCH_THREADS;
+  g_scratch_threads = threads;
+}
+
+static wko_ukernel_fn pick_ukernel(void) {
+  wko_ukernel_fn fn = g_isa == WKO_ISA_AVX2 ? wko_ukernel_avx2() : NULL;
+  return fn ? fn : wko_ukernel_generic;
+}
+
+/* ---- the portable micro-kernel -------------------------------------------- */
+
+void wko_ukernel_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                         bool accumulate) {
+  float acc[WKO_MR][WKO_NR];
+  memset(acc, 0, sizeof acc);
+  for (int64_t p = 0; p < kc; p++) {
+    const float *bp = b + p * WKO_NR, *ap = a + p * WKO_MR;
+    for (int r = 0; r < WKO_MR; r++) {
+      float av = ap[r];
+      for (int q = 0; q < WKO_NR; q++) acc[r][q] += av * bp[q];
+    }
+  }
+  for (int r = 0; r < WKO_MR; r++) {
+    float *crow = c + r * ldc;
+    if (accumulate)
+      for (int q = 0; q < WKO_NR; q++) crow[q] += acc[r][q];
+    else
+      for (int q = 0; q < WKO_NR; q++) crow[q] = acc[r][q];
+  }
+}
+
+/* ---- workspace sizing ------------------------------------------------------ */
+
+typedef struct blocks {
+  int64_t kc, mc, nc;       /* block sizes actually used (problem-clamped)  */
+  size_t a_bytes, b_bytes;  /* packed A block, packed B block (64-aligned)  */
+} blocks;
+
+static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+static blocks block_sizes(int64_t m, int64_t n, int64_t k) {
+  blocks bl;
+  bl.kc = wko_min(WKO_KC, wko_max(k, 1));
+  bl.mc = wko_min(WKO_MC, wko_round_up(wko_max(m, 1), WKO_MR));
+  bl.nc = wko_min(WKO_NC, wko_round_up(wko_max(n, 1), WKO_NR));
+  bl.a_bytes = align64((size_t)(bl.mc * bl.kc) * sizeof(float));
+  bl.b_bytes = align64((size_t)(bl.kc * bl.nc) * sizeof(float));
+  return bl;
+}
+
+size_t wko_sgemm_scratch(int64_t m, int64_t n, int64_t k, int threads) {
+  if (m <= 0 || n <= 0 || k <= 0) return 0;
+  if (threads < 1) threads = 1;
+  blocks bl = block_sizes(m, n, k);
+  return (size_t)threads * (bl.a_bytes + bl.b_bytes);
+}
+
+/* ---- packing ---------------------------------------------------------------- */
+
+/* A[i0:i0+mc, p0:p0+kc] -> MR-tall panels, each kc steps of MR values
+ * (rows past m are zero). */
+static void pack_a(const wko_gemm *g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float *dst) {
+  for (int64_t ir = 0; ir < mc; ir += WKO_MR) {
+    int64_t rows = wko_min(WKO_MR, mc - ir);
+    const float *src = g->a + (i0 + ir) * g->a_rs + p0 * g->a_cs;
+    if (rows == WKO_MR) {
+      for (int64_t p = 0; p < kc; p++, dst += WKO_MR) {
+        const float *col = src + p * g->a_cs;
+        for (int r = 0; r < WKO_MR; r++) dst[r] = col[r * g->a_rs];
+      }
+    } else {
+      for (int64_t p = 0; p < kc; p++, dst += WKO_MR) {
+        const float *col = src + p * g->a_cs;
+        int r = 0;
+        for (; r < rows; r++) dst[r] = col[r * g->a_rs];
+        for (; r < WKO_MR; r++) dst[r] = 0.0f;
+      }
+    }
+  }
+}
+
+/* Strided B[p0:p0+kc, j0:j0+nc] -> NR-wide panels, each kc steps of NR
+ * values (columns past n are zero). */
+static void pack_b_strided(const wko_gemm *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+                           float *dst) {
+  for (int64_t jr = 0; jr < nc; jr += WKO_NR) {
+    int64_t cols = wko_min(WKO_NR, nc - jr);
+    const float *src = g->b + p0 * g->b_rs + (j0 + jr) * g->b_cs;
+    for (int64_t p = 0; p < kc; p++, dst += WKO_NR) {
+      const float *row = src + p * g->b_rs;
+      int64_t q = 0;
+      if (g->b_cs == 1)
+        for (; q < cols; q++) dst[q] = row[q];
+      else
+        for (; q < cols; q++) dst[q] = row[q * g->b_cs];
+      for (; q < WKO_NR; q++) dst[q] = 0.0f;
+    }
+  }
+}
+
+/* im2col B[p0:p0+kc, j0:j0+nc] -> NR-wide panels. Row p is input channel
+ * p / (kh*kw) at kernel tap (ky, kx); column j is output position
+ * (oy, ox) = (j / ow, j % ow); the element is
+ *   x[c, oy*sh - ph + ky*dh, ox*sw - pw + kx*dw]   (0 outside the input).
+ * A panel whose NR columns lie in one output row, and whose input columns
+ * are all inside the input, copies a (strided) run per row p; other panels
+ * check every element. */
+static void pack_b_im2col(const wko_gemm *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+                          float *dst) {
+  const wko_im2col *cv = g->b_conv;
+  const int64_t taps = cv->kh * cv->kw, plane = cv->ih * cv->iw;
+  for (int64_t jr = 0; jr < nc; jr += WKO_NR) {
+    int64_t cols = wko_min(WKO_NR, nc - jr);
+    int64_t j = j0 + jr;
+    /* input coordinates of the panel's columns at tap (0, 0) */
+    int64_t iy0[WKO_NR], ix0[WKO_NR];
+    int64_t oy = j / cv->ow, ox = j % cv->ow;
+    bool one_row = ox + cols <= cv->ow;
+    for (int64_t q = 0; q < cols; q++) {
+      iy0[q] = oy * cv->sh - cv->ph;
+      ix0[q] = ox * cv->sw - cv->pw;
+      if (++ox == cv->ow) {
+        ox = 0;
+        oy++;
+      }
+    }
+    int64_t c = p0 / taps, t = p0 % taps;
+    for (int64_t p = 0; p < kc; p++, dst += WKO_NR) {
+      int64_t ky = t / cv->kw, kx = t % cv->kw;
+      const float *xc = cv->x + c * plane;
+      int64_t dy = ky * cv->dh, dx = kx * cv->dw;
+      int64_t q = 0;
+      if (one_row) {
+        int64_t iy = iy0[0] + dy;
+        int64_t first = ix0[0] + dx, lastx = ix0[cols - 1] + dx;
+        if (iy < 0 || iy >= cv->ih) {
+          /* whole run in the vertical padding: zeros below */
+        } else if (first >= 0 && lastx < cv->iw) {
+          const float *src = xc + iy * cv->iw + first;
+          if (cv->sw == 1)
+            for (; q < cols; q++) dst[q] = src[q];
+          else
+            for (; q < cols; q++) dst[q] = src[q * cv->sw];
+        } else {
+          const float *src = xc + iy * cv->iw;
+          for (; q < cols; q++) {
+            int64_t ix = ix0[q] + dx;
+            dst[q] = ix >= 0 && ix < cv->iw ? src[ix] : 0.0f;
+          }
+        }
+      } else {
+        for (; q < cols; q++) {
+          int64_t iy = iy0[q] + dy, ix = ix0[q] + dx;
+          dst[q] = iy >= 0 && iy < cv->ih && ix >= 0 && ix < cv->iw ? xc[iy * cv->iw + ix] : 0.0f;
+        }
+      }
+      for (; q < WKO_NR; q++) dst[q] = 0.0f;
+      if (++t == taps) {
+        t = 0;
+        c++;
+      }
+    }
+  }
+}
+
+/* ---- epilogue ------------------------------------------------------------------ */
+
+/* C tile [i0:i0+mr, j0:j0+nr] = alpha * C + beta * S, the way the portable
+ * addmm rounds (alpha 1 and beta 1 skip their multiplication). */
+static void epilogue(const wko_gemm *g, float *c, int64_t i0, int64_t j0, int64_t mr, int64_t nr) {
+  const float al = g->alpha, be = g->beta;
+  const float *s = be != 0.0f ? g->s : NULL;
+  if (al == 1.0f && s == NULL) return;
+  for (int64_t r = 0; r < mr; r++) {
+    float *crow = c + r * g->ldc;
+    if (al != 1.0f)
+      for (int64_t q = 0; q < nr; q++) crow[q] *= al;
+    if (s == NULL) continue;
+    const float *srow = s + (i0 + r) * g->s_rs + j0 * g->s_cs;
+    if (g->s_cs == 0) {
+      float v = be == 1.0f ? srow[0] : be * srow[0];
+      for (int64_t q = 0; q < nr; q++) crow[q] += v;
+    } else if (be == 1.0f) {
+      for (int64_t q = 0; q < nr; q++) crow[q] += srow[q * g->s_cs];
+    } else {
+      for (int64_t q = 0; q < nr; q++) crow[q] += be * srow[q * g->s_cs];
+    }
+  }
+}
+
+/* ---- the blocked loops over one part of C ---------------------------------------- */
+
+static void gemm_part(const wko_gemm *g, int64_t i_begin, int64_t i_end, int64_t j_begin,
+                      int64_t j_end, float *apack, float *bpack, wko_ukernel_fn uk) {
+  _Alignas(64) float tile[WKO_MR * WKO_NR];
+  for (int64_t jc = j_begin; jc < j_end; jc += WKO_NC) {
+    int64_t nc = wko_min(WKO_NC, j_end - jc);
+    for (int64_t pc = 0; pc < g->k; pc += WKO_KC) {
+      int64_t kc = wko_min(WKO_KC, g->k - pc);
+      bool first = pc == 0, last = pc + kc >= g->k;
+      if (g->b_conv)
+        pack_b_im2col(g, pc, kc, jc, nc, bpack);
+      else
+        pack_b_strided(g, pc, kc, jc, nc, bpack);
+      for (int64_t ic = i_begin; ic < i_end; ic += WKO_MC) {
+        int64_t mc = wko_min(WKO_MC, i_end - ic);
+        pack_a(g, ic, mc, pc, kc, apack);
+        for (int64_t jr = 0; jr < nc; jr += WKO_NR) {
+          int64_t nr = wko_min(WKO_NR, nc - jr);
+          const float *bp = bpack + jr * kc;
+          for (int64_t ir = 0; ir < mc; ir += WKO_MR) {
+            int64_t mr = wko_min(WKO_MR, mc - ir);
+            const float *ap = apack + ir * kc;
+            float *c = g->c + (ic + ir) * g->ldc + jc + jr;
+            if (mr == WKO_MR && nr == WKO_NR) {
+              uk(kc, ap, bp, c, g->ldc, !first);
+            } else {
+              uk(kc, ap, bp, tile, WKO_NR, false);
+              for (int64_t r = 0; r < mr; r++) {
+                float *crow = c + r * g->ldc;
+                const float *trow = tile + r * WKO_NR;
+                if (first)
+                  for (int64_t q = 0; q < nr; q++) crow[q] = trow[q];
+                else
+                  for (int64_t q = 0; q < nr; q++) crow[q] += trow[q];
+              }
+            }
+            if (last) epilogue(g, c, ic + ir, jc + jr, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---- threading ------------------------------------------------------------------ */
+
+typedef struct gemm_job {
+  const wko_gemm *g;
+  wko_ukernel_fn uk;
+  unsigned char *ws;   /* workspaces, ws_bytes each                       */
+  size_t ws_bytes, a_bytes;
+  int64_t parts;       /* how many parts C is split into                  */
+  int64_t units;       /* panels along the split dimension                */
+  bool split_n;        /* parts are column ranges (else row ranges)       */
+} gemm_job;
+
+static void gemm_job_run(void *ctx, size_t begin, size_t end) {
+  const gemm_job *job = ctx;
+  const wko_gemm *g = job->g;
+  /* chunks never overlap: `begin` names this chunk's workspace */
+  float *apack = (float *)(void *)(job->ws + begin * job->ws_bytes);
+  float *bpack = (float *)(void *)(job->ws + begin * job->ws_bytes + job->a_bytes);
+  for (size_t part = begin; part < end; part++) {
+    int64_t u0 = job->units * (int64_t)part / job->parts;
+    int64_t u1 = job->units * ((int64_t)part + 1) / job->parts;
+    if (u1 <= u0) continue;
+    if (job->split_n)
+      gemm_part(g, 0, g->m, u0 * WKO_NR, wko_min(u1 * WKO_NR, g->n), apack, bpack, job->uk);
+    else
+      gemm_part(g, u0 * WKO_MR, wko_min(u1 * WKO_MR, g->m), 0, g->n, apack, bpack, job->uk);
+  }
+}
+
+/* Problems below this many multiply-adds run on one thread. */
+#define PARALLEL_MIN_MACS ((int64_t)1 << 15)
+
+bool wko_sgemm(const wko_gemm *g, wick_threadpool *pool, void *scratch, size_t scratch_size) {
+  if (g->m <= 0 || g->n <= 0) return true;
+  if (g->k <= 0) {
+    /* empty sum: C = alpha * 0 + beta * S */
+    for (int64_t i = 0; i < g->m; i++) memset(g->c + i * g->ldc, 0, (size_t)g->n * sizeof(float));
+    epilogue(g, g->c, 0, 0, g->m, g->n);
+    return true;
+  }
+  blocks bl = block_sizes(g->m, g->n, g->k);
+  size_t ws_bytes = bl.a_bytes + bl.b_bytes;
+  int64_t slots = scratch ? (int64_t)(scratch_size / ws_bytes) : 0;
+  if (slots < 1) return false;
+
+  gemm_job job;
+  job.g = g;
+  job.uk = pick_ukernel();
+  job.ws = scratch;
+  job.ws_bytes = ws_bytes;
+  job.a_bytes = bl.a_bytes;
+  int64_t n_units = (g->n + WKO_NR - 1) / WKO_NR, m_units = (g->m + WKO_MR - 1) / WKO_MR;
+  int64_t threads = wko_min(wick_threadpool_size(pool), slots);
+  if (g->m * g->n * g->k < PARALLEL_MIN_MACS) threads = 1;
+  /* Column ranges repeat the (cheap, usually weight) A packing per thread;
+   * row ranges repeat the B packing. Prefer columns unless they are few. */
+  job.split_n = n_units >= 4 * threads || n_units >= m_units;
+  job.units = job.split_n ? n_units : m_units;
+  job.parts = wko_min(threads, job.units);
+  wick_parallel_for(job.parts > 1 ? pool : NULL, (size_t)job.parts, gemm_job_run, &job);
+  return true;
+}
