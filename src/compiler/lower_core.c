@@ -14,11 +14,13 @@
   do {                                                 \
     if ((id) < 0) return im->d ? im->d->status : WICK_ERR_MALFORMED; \
   } while (0)
-#define DONE(id)                                       \
-  do {                                                 \
-    if ((id) < 0) return im->d->status ? im->d->status : WICK_ERR_MALFORMED; \
-    imp_out(im, n, 0, (id));                           \
-    return WICK_OK;                                    \
+/* Binds output 0 to the value of expr (evaluated once) and returns. */
+#define DONE(expr)                                                            \
+  do {                                                                        \
+    int32_t done_id_ = (expr);                                                \
+    if (done_id_ < 0) return im->d->status ? im->d->status : WICK_ERR_MALFORMED; \
+    imp_out(im, n, 0, done_id_);                                              \
+    return WICK_OK;                                                           \
   } while (0)
 
 /* ---- pass-through ---- */

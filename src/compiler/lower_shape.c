@@ -1053,17 +1053,17 @@ static bool resize_matrix(int mode, const char *ctm, const char *nmode, double A
     if (strcmp(ctm, "half_pixel") == 0) {
       xo = (x + 0.5) / scale - 0.5;
     } else if (strcmp(ctm, "pytorch_half_pixel") == 0) {
-      xo = O == 1 ? -0.5 : (x + 0.5) / scale - 0.5;
+      xo = ow == 1 ? -0.5 : (x + 0.5) / scale - 0.5;
     } else if (strcmp(ctm, "align_corners") == 0) {
-      xo = O == 1 ? 0.0 : x * (double)(I - 1) / (double)(O - 1);
+      xo = ow == 1 ? 0.0 : x * (double)(I - 1) / (ow - 1); /* real output width, as the reference */
     } else if (strcmp(ctm, "asymmetric") == 0) {
       xo = x / scale;
     } else if (strcmp(ctm, "half_pixel_symmetric") == 0) {
       double adj = (double)O / ow, center = (double)I / 2;
       xo = center * (1 - adj) + (x + 0.5) / scale - 0.5;
     } else if (strcmp(ctm, "tf_crop_and_resize") == 0) {
-      if (O > 1)
-        xo = roi0 * (double)(I - 1) + x * (roi1 - roi0) * (double)(I - 1) / (double)(O - 1);
+      if (ow != 1)
+        xo = roi0 * (double)(I - 1) + x * (roi1 - roi0) * (double)(I - 1) / (ow - 1);
       else
         xo = (roi1 - roi0) * (double)(I - 1) / 2 + roi0 * (double)(I - 1);
       if (xo < 0 || xo > (double)(I - 1)) {

@@ -66,17 +66,19 @@ typedef struct wko_gemm {
   int64_t s_rs, s_cs;
 } wko_gemm;
 
-/* Micro-kernel: C[0:MR, 0:NR] (=, or += when accumulate) the product of a
- * packed A micro-panel (kc steps of MR values) and a packed B micro-panel
- * (kc steps of NR values). Both panels are 64-byte aligned. */
-typedef void (*wko_ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                               bool accumulate);
+/* Micro-kernel: C[0:MR, 0:NR] (=, or += when accumulate) the product of an
+ * MR x kc block of A and a packed B micro-panel (kc steps of NR values,
+ * 64-byte aligned). A element (r, p) is a[r * a_rs + p * a_ps]: a packed A
+ * micro-panel has a_rs = 1, a_ps = MR; a row-major A is read in place with
+ * a_rs = its row stride, a_ps = 1 (no packing needed, see sgemm.c). */
+typedef void (*wko_ukernel_fn)(int64_t kc, const float *a, int64_t a_rs, int64_t a_ps,
+                               const float *b, float *c, int64_t ldc, bool accumulate);
 
 /* The AVX2+FMA micro-kernel, or NULL when not built for x86. */
 wko_ukernel_fn wko_ukernel_avx2(void);
 /* The portable C micro-kernel. */
-void wko_ukernel_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                         bool accumulate);
+void wko_ukernel_generic(int64_t kc, const float *a, int64_t a_rs, int64_t a_ps, const float *b,
+                         float *c, int64_t ldc, bool accumulate);
 
 /* Micro-kernel selection: WKO_ISA_AVX2 needs a CPU with AVX2 and FMA (the
  * caller checks). Set at registration; tests switch it. */
