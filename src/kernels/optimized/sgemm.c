@@ -46,14 +46,14 @@ static wko_ukernel_fn pick_ukernel(void) {
 
 /* ---- the portable micro-kernel -------------------------------------------- */
 
-void wko_ukernel_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                         bool accumulate) {
+void wko_ukernel_generic(int64_t kc, const float *a, int64_t a_rs, int64_t a_ps, const float *b,
+                         float *c, int64_t ldc, bool accumulate) {
   float acc[WKO_MR][WKO_NR];
   memset(acc, 0, sizeof acc);
   for (int64_t p = 0; p < kc; p++) {
-    const float *bp = b + p * WKO_NR, *ap = a + p * WKO_MR;
+    const float *bp = b + p * WKO_NR, *ap = a + p * a_ps;
     for (int r = 0; r < WKO_MR; r++) {
-      float av = ap[r];
+      float av = ap[r * a_rs];
       for (int q = 0; q < WKO_NR; q++) acc[r][q] += av * bp[q];
     }
   }
@@ -139,59 +139,61 @@ static void pack_b_strided(const wko_gemm *g, int64_t p0, int64_t kc, int64_t j0
  * p / (kh*kw) at kernel tap (ky, kx); column j is output position
  * (oy, ox) = (j / ow, j % ow); the element is
  *   x[c, oy*sh - ph + ky*dh, ox*sw - pw + kx*dw]   (0 outside the input).
- * A panel whose NR columns lie in one output row, and whose input columns
- * are all inside the input, copies a (strided) run per row p; other panels
- * check every element. */
+ * A panel's columns fall into runs that share one output row ("segments");
+ * per row p, each segment is zeros, then a (strided) copy of one input row,
+ * then zeros, with the bounds worked out once per segment rather than per
+ * element. */
+typedef struct im2col_segment {
+  int64_t q, len; /* panel columns q .. q+len-1 */
+  int64_t oy, ox; /* output position of column q */
+} im2col_segment;
+
 static void pack_b_im2col(const wko_gemm *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
                           float *dst) {
   const wko_im2col *cv = g->b_conv;
   const int64_t taps = cv->kh * cv->kw, plane = cv->ih * cv->iw;
   for (int64_t jr = 0; jr < nc; jr += WKO_NR) {
     int64_t cols = wko_min(WKO_NR, nc - jr);
-    int64_t j = j0 + jr;
-    /* input coordinates of the panel's columns at tap (0, 0) */
-    int64_t iy0[WKO_NR], ix0[WKO_NR];
-    int64_t oy = j / cv->ow, ox = j % cv->ow;
-    bool one_row = ox + cols <= cv->ow;
-    for (int64_t q = 0; q < cols; q++) {
-      iy0[q] = oy * cv->sh - cv->ph;
-      ix0[q] = ox * cv->sw - cv->pw;
-      if (++ox == cv->ow) {
-        ox = 0;
-        oy++;
-      }
+    im2col_segment seg[WKO_NR];
+    int nseg = 0;
+    for (int64_t q = 0, j = j0 + jr; q < cols; nseg++) {
+      seg[nseg].q = q;
+      seg[nseg].oy = j / cv->ow;
+      seg[nseg].ox = j % cv->ow;
+      seg[nseg].len = wko_min(cols - q, cv->ow - seg[nseg].ox);
+      q += seg[nseg].len;
+      j += seg[nseg].len;
     }
     int64_t c = p0 / taps, t = p0 % taps;
     for (int64_t p = 0; p < kc; p++, dst += WKO_NR) {
-      int64_t ky = t / cv->kw, kx = t % cv->kw;
+      const int64_t ky = t / cv->kw, kx = t % cv->kw;
       const float *xc = cv->x + c * plane;
-      int64_t dy = ky * cv->dh, dx = kx * cv->dw;
-      int64_t q = 0;
-      if (one_row) {
-        int64_t iy = iy0[0] + dy;
-        int64_t first = ix0[0] + dx, lastx = ix0[cols - 1] + dx;
+      for (int s = 0; s < nseg; s++) {
+        float *d = dst + seg[s].q;
+        const int64_t len = seg[s].len;
+        const int64_t iy = seg[s].oy * cv->sh - cv->ph + ky * cv->dh;
         if (iy < 0 || iy >= cv->ih) {
-          /* whole run in the vertical padding: zeros below */
-        } else if (first >= 0 && lastx < cv->iw) {
-          const float *src = xc + iy * cv->iw + first;
+          for (int64_t q = 0; q < len; q++) d[q] = 0.0f;
+          continue;
+        }
+        /* input column of segment column q: ix0 + q * sw; inside for q in [lo, hi] */
+        const int64_t ix0 = seg[s].ox * cv->sw - cv->pw + kx * cv->dw;
+        int64_t lo = ix0 >= 0 ? 0 : (-ix0 + cv->sw - 1) / cv->sw;
+        int64_t hi = cv->iw - 1 - ix0 < 0 ? -1 : (cv->iw - 1 - ix0) / cv->sw;
+        if (hi > len - 1) hi = len - 1;
+        if (lo > len) lo = len;
+        int64_t q = 0;
+        for (; q < lo; q++) d[q] = 0.0f;
+        if (lo <= hi) {
+          const float *src = xc + iy * cv->iw + (ix0 + lo * cv->sw); /* column lo */
           if (cv->sw == 1)
-            for (; q < cols; q++) dst[q] = src[q];
+            for (; q <= hi; q++) d[q] = src[q - lo];
           else
-            for (; q < cols; q++) dst[q] = src[q * cv->sw];
-        } else {
-          const float *src = xc + iy * cv->iw;
-          for (; q < cols; q++) {
-            int64_t ix = ix0[q] + dx;
-            dst[q] = ix >= 0 && ix < cv->iw ? src[ix] : 0.0f;
-          }
+            for (; q <= hi; q++) d[q] = src[(q - lo) * cv->sw];
         }
-      } else {
-        for (; q < cols; q++) {
-          int64_t iy = iy0[q] + dy, ix = ix0[q] + dx;
-          dst[q] = iy >= 0 && iy < cv->ih && ix >= 0 && ix < cv->iw ? xc[iy * cv->iw + ix] : 0.0f;
-        }
+        for (; q < len; q++) d[q] = 0.0f;
       }
-      for (; q < WKO_NR; q++) dst[q] = 0.0f;
+      for (int64_t q = cols; q < WKO_NR; q++) dst[q] = 0.0f;
       if (++t == taps) {
         t = 0;
         c++;
@@ -230,6 +232,11 @@ static void epilogue(const wko_gemm *g, float *c, int64_t i0, int64_t j0, int64_
 static void gemm_part(const wko_gemm *g, int64_t i_begin, int64_t i_end, int64_t j_begin,
                       int64_t j_end, float *apack, float *bpack, wko_ukernel_fn uk) {
   _Alignas(64) float tile[WKO_MR * WKO_NR];
+  /* A row-major A (a_cs == 1) is read in place: the micro-kernel
+   * broadcasts its elements straight from the rows, which stream through
+   * the cache like packed panels would. Only a partial bottom panel (fewer
+   * than MR rows) is packed, so that no row past m is ever read. */
+  const bool a_in_place = g->a_cs == 1;
   for (int64_t jc = j_begin; jc < j_end; jc += WKO_NC) {
     int64_t nc = wko_min(WKO_NC, j_end - jc);
     for (int64_t pc = 0; pc < g->k; pc += WKO_KC) {
@@ -241,18 +248,33 @@ static void gemm_part(const wko_gemm *g, int64_t i_begin, int64_t i_end, int64_t
         pack_b_strided(g, pc, kc, jc, nc, bpack);
       for (int64_t ic = i_begin; ic < i_end; ic += WKO_MC) {
         int64_t mc = wko_min(WKO_MC, i_end - ic);
-        pack_a(g, ic, mc, pc, kc, apack);
+        int64_t full_rows = mc / WKO_MR * WKO_MR;
+        if (!a_in_place)
+          pack_a(g, ic, mc, pc, kc, apack);
+        else if (full_rows < mc)
+          pack_a(g, ic + full_rows, mc - full_rows, pc, kc, apack);
         for (int64_t jr = 0; jr < nc; jr += WKO_NR) {
           int64_t nr = wko_min(WKO_NR, nc - jr);
           const float *bp = bpack + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += WKO_MR) {
             int64_t mr = wko_min(WKO_MR, mc - ir);
-            const float *ap = apack + ir * kc;
+            const float *ap;
+            int64_t a_rs, a_ps;
+            if (!a_in_place) {
+              ap = apack + ir * kc;
+              a_rs = 1, a_ps = WKO_MR;
+            } else if (ir < full_rows) {
+              ap = g->a + (ic + ir) * g->a_rs + pc;
+              a_rs = g->a_rs, a_ps = 1;
+            } else {
+              ap = apack;
+              a_rs = 1, a_ps = WKO_MR;
+            }
             float *c = g->c + (ic + ir) * g->ldc + jc + jr;
             if (mr == WKO_MR && nr == WKO_NR) {
-              uk(kc, ap, bp, c, g->ldc, !first);
+              uk(kc, ap, a_rs, a_ps, bp, c, g->ldc, !first);
             } else {
-              uk(kc, ap, bp, tile, WKO_NR, false);
+              uk(kc, ap, a_rs, a_ps, bp, tile, WKO_NR, false);
               for (int64_t r = 0; r < mr; r++) {
                 float *crow = c + r * g->ldc;
                 const float *trow = tile + r * WKO_NR;

@@ -19,36 +19,38 @@
 
 _Static_assert(WKO_MR == 6 && WKO_NR == 16, "the AVX2 micro-kernel is written for a 6x16 tile");
 
-WKO_AVX2 static void ukernel_avx2_6x16(int64_t kc, const float *a, const float *b, float *c,
-                                       int64_t ldc, bool accumulate) {
+WKO_AVX2 static void ukernel_avx2_6x16(int64_t kc, const float *a, int64_t a_rs, int64_t a_ps,
+                                       const float *b, float *c, int64_t ldc, bool accumulate) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
   __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  for (int64_t p = 0; p < kc; p++) {
+  /* the six rows of A (packed panel: a_rs 1, a_ps MR; in place: a_rs lda, a_ps 1) */
+  const float *a0 = a, *a1 = a + a_rs, *a2 = a + 2 * a_rs;
+  const float *a3 = a + 3 * a_rs, *a4 = a + 4 * a_rs, *a5 = a + 5 * a_rs;
+  for (int64_t p = 0, o = 0; p < kc; p++, o += a_ps) {
     const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
     __m256 av;
-    av = _mm256_broadcast_ss(a + 0);
+    av = _mm256_broadcast_ss(a0 + o);
     c00 = _mm256_fmadd_ps(av, b0, c00);
     c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(a + 1);
+    av = _mm256_broadcast_ss(a1 + o);
     c10 = _mm256_fmadd_ps(av, b0, c10);
     c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(a + 2);
+    av = _mm256_broadcast_ss(a2 + o);
     c20 = _mm256_fmadd_ps(av, b0, c20);
     c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(a + 3);
+    av = _mm256_broadcast_ss(a3 + o);
     c30 = _mm256_fmadd_ps(av, b0, c30);
     c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(a + 4);
+    av = _mm256_broadcast_ss(a4 + o);
     c40 = _mm256_fmadd_ps(av, b0, c40);
     c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(a + 5);
+    av = _mm256_broadcast_ss(a5 + o);
     c50 = _mm256_fmadd_ps(av, b0, c50);
     c51 = _mm256_fmadd_ps(av, b1, c51);
-    a += WKO_MR;
     b += WKO_NR;
   }
   __m256 acc[WKO_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
