@@ -64,6 +64,10 @@ typedef struct wick_kernel {
  * register before loading methods. */
 #define WICK_MAX_KERNEL_TABLES 16
 wick_status wick_register_kernels(const wick_kernel *table, size_t n);
+/* The kernel's signature without the '|' out marker (into sig), and the
+ * number of outs it declares (1 when unmarked). */
+void wick_kernel_sig(const wick_kernel *k, char *sig, size_t cap, uint32_t *nouts);
+
 /* Looks a kernel up by full name; NULL when none is registered. */
 const wick_kernel *wick_find_kernel(const char *name);
 /* Same, with the name given as operator name + overload ("aten::add", "out"). */

@@ -64,9 +64,6 @@ typedef struct plan_scan {
 wick_status wick_plan_scan(const wick_program *p, fb_reader *r, const fb_table *plan,
                            plan_scan *out, wick_diag *d);
 
-/* A kernel's signature without the '|' out marker, and its number of outs. */
-void wick_kernel_sig(const wick_kernel *k, char *sig, size_t cap, uint32_t *nouts);
-
 /* Reads a serialized Tensor table into a header (no data binding). */
 wick_status wick_read_tensor_header(fb_reader *r, const fb_table *t, wick_tensor *out,
                                     uint32_t vidx, wick_diag *d);

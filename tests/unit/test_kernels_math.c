@@ -112,7 +112,9 @@ static wick_status call_at(int line, const char *name, uint32_t n, wick_value *v
     wick_test_failures++;
     return WICK_ERR_MISSING_KERNEL;
   }
-  if (strlen(k->signature) != n) {
+  char sig_[64];
+  wick_kernel_sig(k, sig_, sizeof sig_, NULL);
+  if (strlen(sig_) != n) {
     fprintf(stderr, "line %d: %s has signature %s but %u args\n", line, name, k->signature, n);
     wick_test_failures++;
     return WICK_ERR_INVALID_ARGUMENT;
@@ -120,9 +122,9 @@ static wick_status call_at(int line, const char *name, uint32_t n, wick_value *v
   wick_value *args[16];
   for (uint32_t i = 0; i < n; i++) {
     args[i] = &vals[i];
-    if (!kind_fits(k->signature[i], vals[i].kind)) {
+    if (!kind_fits(sig_[i], vals[i].kind)) {
       fprintf(stderr, "line %d: %s arg %u is %s, signature says %c\n", line, name, i,
-              wick_value_kind_name(vals[i].kind), k->signature[i]);
+              wick_value_kind_name(vals[i].kind), sig_[i]);
       wick_test_failures++;
       return WICK_ERR_INVALID_ARGUMENT;
     }
