@@ -1,6 +1,7 @@
 /* Methods whose arenas come from one malloc'd block. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wick/util.h"
 
@@ -38,16 +39,23 @@ wick_status wick_method_load_alloc(const wick_program *p, const char *name, wick
     sizes[i] = (size_t)want;
     total += rounded;
   }
-  void *block = NULL;
-  size_t alloc_size = total > 0 ? total : ARENA_ALIGN;
-  if (posix_memalign(&block, ARENA_ALIGN, alloc_size) != 0 || block == NULL)
+  /* A malformed program can ask for absurd arenas: refuse more than the
+   * machine's physical memory instead of letting the kernel overcommit. */
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0 && (uint64_t)total > (uint64_t)pages * (uint64_t)page)
+    return wick_diag_set(d, WICK_ERR_MEMORY,
+                         "method '%s' needs %zu bytes of arenas; this machine has %llu bytes of "
+                         "memory",
+                         name, total, (unsigned long long)pages * (unsigned long long)page);
+  /* calloc: zeroed (runs are reproducible even if a program reads memory it
+   * never wrote) without touching every page of a large arena up front. */
+  size_t alloc_size = (total > 0 ? total : ARENA_ALIGN) + ARENA_ALIGN;
+  void *block = calloc(1, alloc_size);
+  if (block == NULL)
     return wick_diag_set(d, WICK_ERR_MEMORY, "method '%s': cannot allocate %zu bytes of arenas",
                          name, alloc_size);
-  /* Zeroed so that runs are reproducible even if a program reads memory it
-   * never wrote. */
-  memset(block, 0, alloc_size);
-
-  unsigned char *base = block;
+  unsigned char *base =
+      (unsigned char *)(((uintptr_t)block + ARENA_ALIGN - 1) & ~(uintptr_t)(ARENA_ALIGN - 1));
   out->arenas.runtime = base + offsets[0];
   out->arenas.runtime_size = sizes[0];
   out->arenas.num_planned = out->meta.num_planned;
