@@ -3,6 +3,7 @@
 #include "kernels/portable/ops_llm.h"
 #include "kernels/portable/ops_math.h"
 #include "kernels/portable/ops_nn.h"
+#include "kernels/portable/ops_quant.h"
 #include "kernels/portable/util.h"
 
 const wick_kernel wick_portable_kernels[] = {
@@ -42,6 +43,7 @@ const wick_kernel wick_portable_kernels[] = {
 #include "kernels/portable/table_nn.inc"
 #include "kernels/portable/table_math.inc"
 #include "kernels/portable/table_llm.inc"
+#include "kernels/portable/table_quant.inc"
 };
 
 const size_t wick_portable_kernel_count = sizeof wick_portable_kernels / sizeof wick_portable_kernels[0];
