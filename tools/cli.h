@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "wick/wick.h"
+#include "wick/profile.h"
 #include "wick/util.h"
 
 /* ---- subcommands (one file each) ---- */
@@ -18,6 +19,13 @@ int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_bench_llm(int argc, char **argv);
+/* tools/cmd_generate.c */
+struct wick_llm;
+int cli_llm_open(struct wick_llm *llm, const char *path, void **owned);
+int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill);
+int cmd_profile(int argc, char **argv);
 
 /* ---- errors ----
  * Every failure is one line on stderr starting with "wick: ", and exit status 1. */
@@ -124,5 +132,19 @@ const char *cli_value_describe(const wick_value *v, char *buf, size_t n);
 
 /* Creates dir (one level) when missing; prints an error on failure. */
 int cli_make_dir(const char *dir);
+
+/* ---- profiling and streams (tools/cmd_profile.c) ---- */
+
+/* Installs a profiler with room for max_events events on `method` (trace
+ * track `track`, named `label`); prints an error on failure. */
+int cli_profile_start(wick_method *method, const char *label, uint32_t track, uint64_t max_events,
+                      wick_profiler **out);
+/* Writes the Chrome/Perfetto trace of n profilers and notes what was dropped. */
+int cli_profile_save(wick_profiler *const *ps, size_t n, const char *path);
+/* `wick bench --streams N`: N method instances on N threads; prints the
+ * throughput and per-stream latency table (or JSON). */
+int cli_bench_streams(const cli_model *m, const char *name, const char *const *inputs,
+                      uint32_t num_inputs, uint32_t streams, uint64_t iters, uint64_t warmup,
+                      bool json, const char *profile_path);
 
 #endif

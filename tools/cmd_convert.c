@@ -6,15 +6,17 @@
 #include "cli.h"
 #include "compiler/pte_writer.h"
 #include "wick/compiler.h"
+#include "wick/llm.h"
 
 static const char kUsage[] =
-    "wick convert MODEL.onnx -o OUT.pte [--input-shape NAME=DxDx...]... "
+    "wick convert MODEL.onnx|MODEL.bin -o OUT.pte [--input-shape NAME=DxDx...]... "
     "[--bundle-inputs A.npy ...] [--no-optimize] [--inline-constants] [-v|-vv]";
 
 static void help(void) {
   printf("usage: %s\n"
          "\n"
-         "Converts an ONNX model (e.g. from torch.onnx.export) into an ExecuTorch\n"
+         "Converts an ONNX model (e.g. from torch.onnx.export), or a llama2.c\n"
+         "checkpoint (.bin, with a KV cache in the program), into an ExecuTorch\n"
          "program: the graph is imported, constant-folded with wick's own kernels,\n"
          "optimized (Conv+BatchNorm folding, MatMul+Add -> addmm, view/transpose\n"
          "cleanup, dead code), memory-planned, and written as a .pte whose\n"
@@ -169,6 +171,7 @@ int cmd_convert(int argc, char **argv) {
   }
   if (model == NULL) return cli_usage_error("convert", kUsage, "no model given");
   if (out == NULL) return cli_usage_error("convert", kUsage, "no output given (-o FILE)");
+  if (wick_llm_is_llama2c_checkpoint(model)) return cli_convert_llama2c(model, out, 0);
   if (opt.verbose) {
     opt.log = log_line;
   }

@@ -16,6 +16,9 @@ static const command kCommands[] = {
     {"inspect", cmd_inspect, "describe a .pte / .bpte / .ptd: header, segments, methods, memory"},
     {"verify", cmd_verify, "run every test case bundled in a .bpte and compare the outputs"},
     {"bench", cmd_bench, "time loading and executing a method"},
+    {"generate", cmd_generate, "generate text with an LLM program (llama2.c tokenizer)"},
+    {"bench-llm", cmd_bench_llm, "time LLM prefill and decode (tokens/s)"},
+    {"profile", cmd_profile, "per-operator time table (and Chrome/Perfetto trace) of a method"},
 };
 #define NUM_COMMANDS (sizeof kCommands / sizeof kCommands[0])
 

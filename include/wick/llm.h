@@ -111,8 +111,8 @@ void wick_tokenizer_free(wick_tokenizer *t);
  * repeatedly merges the adjacent pair whose concatenation is the
  * best-scoring piece (leftmost on ties); optional EOS. Needs
  * cap >= strlen(text) + 3 in the worst case; fails with
- * WICK_ERR_INVALID_ARGUMENT when cap is too small or a byte token is
- * outside the vocabulary. Allocates nothing. */
+ * WICK_ERR_INVALID_ARGUMENT when cap is too small, or a byte token (or the
+ * requested BOS / EOS) is outside the vocabulary. Allocates nothing. */
 wick_status wick_tokenizer_encode(const wick_tokenizer *t, const char *text, bool bos, bool eos,
                                   int32_t *tokens, size_t cap, size_t *n, wick_diag *d);
 /* The text of `token` following `prev`: the leading space is dropped after
@@ -179,6 +179,7 @@ wick_status wick_llm_forward(wick_llm *m, const int32_t *tokens, size_t n, const
 typedef struct wick_generate_options {
   int32_t max_new_tokens;    /* 0: until the context is full                     */
   bool ignore_eos;           /* do not stop at EOS / BOS (benchmarks)            */
+  bool echo_prompt;          /* wick_llm_generate: pass the prompt to on_text    */
   /* Called for every generated token (prev is the token before it). */
   void (*on_token)(void *user, int32_t prev, int32_t token);
   /* wick_llm_generate: called with each token's printable text. */

@@ -101,12 +101,18 @@ WK_LLM_KERNEL(wick_op_llm_sdpa_with_kv_cache_out) {
     for (int64_t h = 0; h < nh; h++) {
       const float *qh = qd + t * qw + h * hs;
       int64_t koff = (h / group) * hs;
+      /* scores: i outside, u inside, so the p+1 sums advance independently
+       * (each still adds its products in i order) */
+      const float *kbase = kcd + koff;
+      for (int64_t u = 0; u <= p; u++) att[u] = 0.0f;
+      for (int64_t i = 0; i < hs; i++) {
+        const float qi = qh[i];
+        const float *ki = kbase + i;
+        for (int64_t u = 0; u <= p; u++) att[u] += qi * ki[u * kvw];
+      }
       float mx = -INFINITY;
       for (int64_t u = 0; u <= p; u++) {
-        const float *ku = kcd + u * kvw + koff;
-        float sc = 0.0f;
-        for (int64_t i = 0; i < hs; i++) sc += qh[i] * ku[i];
-        sc /= scale;
+        float sc = att[u] / scale;
         att[u] = sc;
         if (sc > mx) mx = sc;
       }
