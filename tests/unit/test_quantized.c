@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "kernel_test.h"
 #include "kernels/portable/ops_quant.h"
 #include "kernels/portable/util.h"
 #include "kernels/quantized/qmath.h"
@@ -30,132 +31,13 @@ static const wick_kernel quant_table[] = {
 
 /* ---- helpers -------------------------------------------------------------- */
 
-#define SZ(...) ((const int64_t[]){__VA_ARGS__})
 
-static wick_tensor tens(int dtype, void *data, int dim, const int64_t *sizes) {
-  wick_tensor t;
-  size_t n = 1;
-  for (int i = 0; i < dim; i++) n *= (size_t)sizes[i];
-  wick_status s = wick_tensor_init(&t, dtype, dim, sizes, data, n * wick_dtype_size(dtype));
-  CHECK(s == WICK_OK);
-  return t;
-}
-static void set_order(wick_tensor *t, const uint8_t *order) {
-  memcpy(t->dim_order, order, t->dim);
-  wick_tensor_update_strides(t);
-}
 static const uint8_t CL[4] = {0, 2, 3, 1}; /* channels last */
 
-static wick_value vt(wick_tensor *t) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_TENSOR;
-  v.u.t = t;
-  return v;
-}
-static wick_value vi(int64_t i) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_INT;
-  v.u.i = i;
-  return v;
-}
-static wick_value vd(double d) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_DOUBLE;
-  v.u.d = d;
-  return v;
-}
-static wick_value vb(bool b) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_BOOL;
-  v.u.b = b;
-  return v;
-}
-static wick_value vnone(void) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_NONE;
-  return v;
-}
-static wick_value vil(int64_t *items, uint32_t n) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_INT_LIST;
-  v.u.il.items = items;
-  v.u.il.n = n;
-  return v;
-}
-#define IL(...) vil((int64_t[]){__VA_ARGS__}, sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 
-static bool kind_fits(char sig, int kind) {
-  bool none = kind == WICK_VAL_NONE;
-  switch (sig) {
-    case 'T': return kind == WICK_VAL_TENSOR;
-    case 't': return kind == WICK_VAL_TENSOR || none;
-    case 'i': return kind == WICK_VAL_INT;
-    case 'j': return kind == WICK_VAL_INT || none;
-    case 'b': return kind == WICK_VAL_BOOL;
-    case 'd': return kind == WICK_VAL_DOUBLE || kind == WICK_VAL_INT;
-    case 'I': return kind == WICK_VAL_INT_LIST;
-    case 'J': return kind == WICK_VAL_INT_LIST || none;
-    default: return false;
-  }
-}
 
-static wick_diag g_diag;
 
-static wick_status call_at(int line, const char *name, uint32_t n, wick_value *vals) {
-  const wick_kernel *k = wick_find_kernel(name);
-  if (k == NULL) {
-    fprintf(stderr, "line %d: no kernel %s\n", line, name);
-    wick_test_failures++;
-    return WICK_ERR_MISSING_KERNEL;
-  }
-  char sig[64];
-  size_t len = 0;
-  for (const char *p = k->signature; *p && len + 1 < sizeof sig; p++)
-    if (*p != '|') sig[len++] = *p;
-  sig[len] = '\0';
-  if (len != n) {
-    fprintf(stderr, "line %d: %s has signature %s but %u args\n", line, name, k->signature, n);
-    wick_test_failures++;
-    return WICK_ERR_INVALID_ARGUMENT;
-  }
-  wick_value *args[24];
-  for (uint32_t i = 0; i < n; i++) {
-    args[i] = &vals[i];
-    if (!kind_fits(sig[i], vals[i].kind)) {
-      fprintf(stderr, "line %d: %s arg %u is %s, signature says %c\n", line, name, i,
-              wick_value_kind_name(vals[i].kind), sig[i]);
-      wick_test_failures++;
-      return WICK_ERR_INVALID_ARGUMENT;
-    }
-  }
-  wick_kernel_ctx ctx;
-  memset(&ctx, 0, sizeof ctx);
-  ctx.diag = &g_diag;
-  ctx.op_name = name;
-  wick_diag_clear(&g_diag);
-  return k->fn(&ctx, args, n);
-}
-#define CALL(name, ...)                                                            \
-  call_at(__LINE__, name, sizeof((wick_value[]){__VA_ARGS__}) / sizeof(wick_value), \
-          (wick_value[]){__VA_ARGS__})
 
-#define CHECK_OK(expr)                                                          \
-  do {                                                                          \
-    wick_status s_ = (expr);                                                    \
-    CHECK_MSG(s_ == WICK_OK, "%s: %s", wick_status_name(s_), g_diag.msg);       \
-  } while (0)
-#define CHECK_FAILS(expr, needle)                                                         \
-  do {                                                                                    \
-    wick_status s_ = (expr);                                                              \
-    CHECK_MSG(s_ == WICK_ERR_KERNEL, "expected WICK_ERR_KERNEL, got %s", wick_status_name(s_)); \
-    CHECK_MSG(strstr(g_diag.msg, needle) != NULL, "message '%s' lacks '%s'", g_diag.msg, needle); \
-  } while (0)
 
 static void expect_i8_at(int line, const int8_t *got, const int8_t *want, size_t n) {
   for (size_t i = 0; i < n; i++)
