@@ -13,24 +13,6 @@
 #include "wick/kernel.h"
 #include "wick/tensor.h"
 
-#ifdef WICK_KERNEL_TEST_STANDALONE
-/* Stand-ins for src/runtime/registry.c while it is not there. */
-#include <stdio.h>
-wick_status wick_kernel_fail(wick_kernel_ctx *ctx, wick_status s, const char *fmt, ...) {
-  if (ctx == NULL || ctx->diag == NULL || ctx->diag->status != WICK_OK) return s;
-  char msg[WICK_DIAG_LEN];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return wick_diag_set(ctx->diag, s, "%s: %s", ctx->op_name ? ctx->op_name : "kernel", msg);
-}
-const wick_kernel *wick_find_kernel(const char *name) {
-  for (size_t i = 0; i < wick_portable_kernel_count; i++)
-    if (strcmp(wick_portable_kernels[i].name, name) == 0) return &wick_portable_kernels[i];
-  return NULL;
-}
-#endif
 
 /* ---- helpers -------------------------------------------------------------- */
 
