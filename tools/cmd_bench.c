@@ -7,7 +7,7 @@
 
 static const char kUsage[] =
     "wick bench MODEL.pte [--data FILE.ptd]... [--method NAME] [--iters N] [--warmup W] "
-    "[--threads T] [--input FILE.npy]... [--json]";
+    "[--threads T] [--input FILE.npy]... [--json] [--streams N] [--profile TRACE.json]";
 
 #define DEFAULT_ITERS 1000
 #define DEFAULT_WARMUP 10
@@ -38,6 +38,12 @@ static void help(void) {
          "  --warmup W        untimed runs first (default %d)\n"
          "  --threads T       accepted for compatibility; wick runs on one thread\n"
          "  --input FILE.npy  inputs as for `wick run` (default: ones)\n"
+         "  --streams N       N method instances of the program, each executed by its\n"
+         "                    own thread at the same time: aggregate throughput\n"
+         "                    (inferences/s) and per-stream median/p90/p99 latency\n"
+         "  --profile FILE    record every executed instruction (profiler on while\n"
+         "                    timing) and write a Chrome/Perfetto trace, one track\n"
+         "                    per stream; recording stops after 1M events\n"
          "  --json            print one JSON object instead of the table, with\n"
          "                    load_ms first_ms median_ms p90_ms p99_ms min_ms mean_ms\n"
          "                    median_us p90_us p99_us min_us mean_us batched_mean_us\n"
@@ -201,6 +207,9 @@ int cmd_bench(int argc, char **argv) {
   uint32_t num_data = 0, num_inputs = 0;
   uint64_t iters = DEFAULT_ITERS, warmup = DEFAULT_WARMUP, threads = 1;
   bool iters_given = false, json = false;
+  uint64_t streams = 0; /* 0: --streams not given (one method, the table above) */
+  const char *profile = NULL;
+  wick_profiler *prof = NULL;
   int rc = CLI_FAIL;
   cli_model m;
   bool model_open = false;
@@ -245,6 +254,19 @@ int cmd_bench(int argc, char **argv) {
       }
       if ((r = cli_option(argc, argv, &i, "--method", &method, "bench")) != 0) {
         if (r < 0) goto done;
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--profile", &profile, "bench")) != 0) {
+        if (r < 0) goto done;
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--streams", &v, "bench")) != 0) {
+        if (r < 0) goto done;
+        if (!cli_parse_u64(v, &streams) || streams < 1 || streams > WICK_MAX_STREAMS) {
+          cli_usage_error("bench", kUsage, "--streams needs a count from 1 to %d, got '%s'",
+                          WICK_MAX_STREAMS, v);
+          goto done;
+        }
         continue;
       }
       if ((r = cli_option(argc, argv, &i, "--iters", &v, "bench")) != 0) {
@@ -302,12 +324,18 @@ int cmd_bench(int argc, char **argv) {
   model_open = true;
   const char *name = cli_pick_method(&m, method);
   if (name == NULL) goto done;
+  if (streams > 0) {
+    rc = cli_bench_streams(&m, name, inputs, num_inputs, (uint32_t)streams, iters, warmup, json,
+                           profile);
+    goto done;
+  }
   if (cli_method_load(&m, name, &lm) != 0) goto done;
   uint64_t t1 = wick_now_ns();
   res.load_ms = (double)(t1 - t0) / 1e6;
   res.instructions = wick_method_num_instructions(lm.method);
 
   if (cli_set_inputs(&m, lm.method, name, inputs, num_inputs, &keep, NULL) != 0) goto done;
+  if (profile && cli_profile_start(lm.method, name, 0, 1u << 20, &prof) != 0) goto done;
 
   t0 = wick_now_ns();
   if (execute(lm.method, model, name) != 0) goto done;
@@ -382,9 +410,11 @@ int cmd_bench(int argc, char **argv) {
     cli_error("bench: cannot write to standard output");
     goto done;
   }
+  if (profile && cli_profile_save(&prof, 1, profile) != 0) goto done;
   rc = 0;
 
 done:
+  wick_profiler_free(prof);
   free(samples);
   cli_buffers_free(&keep);
   wick_method_free(&lm);

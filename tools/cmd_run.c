@@ -6,7 +6,7 @@
 
 static const char kUsage[] =
     "wick run MODEL.pte [--data FILE.ptd]... [--method NAME] [--input FILE.npy]... "
-    "[--output-dir DIR]";
+    "[--output-dir DIR] [--profile TRACE.json]";
 
 static void help(void) {
   printf("usage: %s\n"
@@ -22,6 +22,8 @@ static void help(void) {
          "                      the values stored in the program\n"
          "  --output-dir DIR    also write output_0.npy, output_1.npy, ... into DIR\n"
          "                      (created if missing)\n"
+         "  --profile FILE      write a Chrome/Perfetto trace of the run: one event per\n"
+         "                      executed instruction (see also `wick profile`)\n"
          "\n"
          "Exit status 0 on success, 1 on any failure (one line on stderr).\n",
          kUsage);
@@ -68,7 +70,8 @@ static int save_output(const char *dir, uint32_t k, const wick_value *v) {
 }
 
 int cmd_run(int argc, char **argv) {
-  const char *model = NULL, *method = NULL, *out_dir = NULL;
+  const char *model = NULL, *method = NULL, *out_dir = NULL, *profile = NULL;
+  wick_profiler *prof = NULL;
   const char **data = calloc((size_t)argc, sizeof *data);
   const char **inputs = calloc((size_t)argc, sizeof *inputs);
   uint32_t num_data = 0, num_inputs = 0;
@@ -117,6 +120,10 @@ int cmd_run(int argc, char **argv) {
         if (r < 0) goto done;
         continue;
       }
+      if ((r = cli_option(argc, argv, &i, "--profile", &profile, "run")) != 0) {
+        if (r < 0) goto done;
+        continue;
+      }
       if (a[0] == '-' && a[1] != '\0') {
         cli_usage_error("run", kUsage, "unknown option '%s'", a);
         goto done;
@@ -141,6 +148,11 @@ int cmd_run(int argc, char **argv) {
   uint32_t fed_ones = 0;
   if (cli_set_inputs(&m, lm.method, name, inputs, num_inputs, &keep, &fed_ones) != 0) goto done;
   if (out_dir && cli_make_dir(out_dir) != 0) goto done;
+  /* Room for every instruction four times over (loops); recording stops when full. */
+  if (profile && cli_profile_start(lm.method, name, 0,
+                                   4 * (uint64_t)wick_method_num_instructions(lm.method) + 1024,
+                                   &prof) != 0)
+    goto done;
 
   wick_diag d;
   wick_diag_clear(&d);
@@ -163,9 +175,11 @@ int cmd_run(int argc, char **argv) {
     cli_error("run: cannot write to standard output");
     goto done;
   }
+  if (profile && cli_profile_save(&prof, 1, profile) != 0) goto done;
   rc = 0;
 
 done:
+  wick_profiler_free(prof);
   cli_buffers_free(&keep);
   wick_method_free(&lm);
   if (model_open) cli_model_close(&m);
