@@ -5,7 +5,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 FUZZ_SECONDS ?= 30
 
-.PHONY: all test demo asan fuzz size clean format help
+.PHONY: all test demo asan fuzz size clean format help install
+PREFIX ?= /usr/local
 
 all: $(BUILD)/Makefile
 	@$(CMAKE) --build $(BUILD) -j$(JOBS)
@@ -35,6 +36,11 @@ size:
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
+# Installs headers, libwick.a, libwick.so, the wick CLI, wick.pc and the CMake
+# package into $(PREFIX) (DESTDIR is honoured for staged installs).
+install: all
+	@$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
+
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
 
@@ -45,3 +51,4 @@ help:
 	@echo "make asan     ASan+UBSan build running the tests"
 	@echo "make fuzz     bounded libFuzzer runs (FUZZ_SECONDS each, clang)"
 	@echo "make size     runtime-core footprint for x86-64 and Cortex-M33"
+	@echo "make install  install into PREFIX (default /usr/local)"

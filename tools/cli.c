@@ -1,6 +1,8 @@
 /* Helpers shared by the `wick` subcommands. */
 #include "cli.h"
 
+#include "wick/backend.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -175,6 +177,7 @@ const char *cli_pick_method(const cli_model *m, const char *requested) {
 int cli_method_load(const cli_model *m, const char *method, wick_loaded_method *lm) {
   wick_diag d;
   wick_diag_clear(&d);
+  wick_optimized_register();
   if (wick_method_load_alloc(&m->program, method, lm, &d) != WICK_OK)
     return cli_error("%s: method '%s': %s", m->path, method, d.msg);
   return 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "wick/threadpool.h"
 
 static const char kUsage[] =
     "wick bench MODEL.pte [--data FILE.ptd]... [--method NAME] [--iters N] [--warmup W] "
@@ -36,7 +37,7 @@ static void help(void) {
          "  --method NAME     method to time (default: forward, or the only method)\n"
          "  --iters N         timed runs (default %d, stopping early after ~5 s)\n"
          "  --warmup W        untimed runs first (default %d)\n"
-         "  --threads T       accepted for compatibility; wick runs on one thread\n"
+         "  --threads T       threads for the kernels that split their work (default 1)\n"
          "  --input FILE.npy  inputs as for `wick run` (default: ones)\n"
          "  --streams N       N method instances of the program, each executed by its\n"
          "                    own thread at the same time: aggregate throughput\n"
@@ -218,6 +219,7 @@ int cmd_bench(int argc, char **argv) {
   cli_buffers keep;
   memset(&keep, 0, sizeof keep);
   uint64_t *samples = NULL;
+  wick_threadpool *pool = NULL;
   if (data == NULL || inputs == NULL) {
     cli_error("bench: out of memory");
     goto done;
@@ -310,8 +312,11 @@ int cmd_bench(int argc, char **argv) {
     goto done;
   }
   if (threads > 1) {
-    cli_note("--threads %" PRIu64 ": wick executes on one thread; timing with 1", threads);
-    threads = 1;
+    pool = wick_threadpool_create((int)threads);
+    if (pool == NULL) {
+      cli_error("bench: cannot start %" PRIu64 " threads", threads);
+      goto done;
+    }
   }
 
   bench_result res;
@@ -333,6 +338,7 @@ int cmd_bench(int argc, char **argv) {
   uint64_t t1 = wick_now_ns();
   res.load_ms = (double)(t1 - t0) / 1e6;
   res.instructions = wick_method_num_instructions(lm.method);
+  wick_method_set_threadpool(lm.method, pool);
 
   if (cli_set_inputs(&m, lm.method, name, inputs, num_inputs, &keep, NULL) != 0) goto done;
   if (profile && cli_profile_start(lm.method, name, 0, 1u << 20, &prof) != 0) goto done;
@@ -418,6 +424,7 @@ done:
   free(samples);
   cli_buffers_free(&keep);
   wick_method_free(&lm);
+  wick_threadpool_destroy(pool);
   if (model_open) cli_model_close(&m);
   free(data);
   free(inputs);

@@ -5,7 +5,7 @@
  *   wick_method_set_threadpool(m, pool); // optional (include/wick/threadpool.h)
  *
  * The optimized table overrides the portable kernels for float32 GEMM
- * (mm, addmm, bmm), 2-D convolution, and a few memory-bound ops, and falls
+ * (mm, addmm, bmm), 2-D convolution and max pooling, and falls
  * back to the portable kernels for every other case. Its kernels need
  * scratch memory (wick_method_scratch_size; wick_method_load_alloc provides
  * it) and use the method's thread pool when one is set.
@@ -25,12 +25,15 @@ extern "C" {
  * environment variable WICK_DISABLE_OPTIMIZED is set to a non-empty value
  * other than "0". Idempotent; like wick_register_kernels, not thread-safe:
  * call it before loading methods. The GEMM micro-kernel is chosen here:
- * AVX2+FMA when the CPU (and OS) support them, portable C otherwise, so no
- * CPU ever sees an instruction it lacks. */
+ * AVX-512F, else AVX2+FMA when the CPU (and OS) support them, portable C
+ * otherwise, so no CPU ever sees an instruction it lacks
+ * (WICK_OPTIMIZED_NO_AVX512=1 skips the AVX-512 one). Also records the
+ * number of online cores: scratch is sized for one GEMM workspace each. */
 void wick_optimized_register(void);
 
-/* What wick_optimized_register chose: "avx2+fma" or "generic" when the
- * table is registered, NULL when it is not (not called yet, or disabled). */
+/* What wick_optimized_register chose: "avx512f", "avx2+fma" or "generic"
+ * (the GEMM micro-kernel) when the table is registered, NULL when it is not
+ * (not called yet, or disabled). */
 const char *wick_optimized_backend(void);
 
 /* The table itself (for tests and for callers that manage registration). */

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wick/backend.h"
 #include "wick/util.h"
 
 #define ARENA_ALIGN ((size_t)64)
@@ -19,6 +20,9 @@ wick_status wick_method_load_alloc(const wick_program *p, const char *name, wick
   if (p == NULL || name == NULL || out == NULL)
     return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "wick_method_load_alloc: NULL argument");
   memset(out, 0, sizeof *out);
+  /* The host convenience layer uses the fastest kernels this CPU runs
+   * (WICK_DISABLE_OPTIMIZED=1 keeps the portable ones). */
+  wick_optimized_register();
   wick_status s = wick_method_meta_get(p, name, &out->meta, d);
   if (s != WICK_OK) return s;
   if (out->meta.num_planned > WICK_MAX_PLANNED)

@@ -15,6 +15,7 @@
  * ranks, transposed, channels-last, unusual arguments, errors) goes to the
  * portable kernel.
  */
+#include "kernels/optimized/depthwise.h"
 #include "kernels/optimized/opt.h"
 #include "kernels/portable/nn_util.h"
 #include "kernels/portable/util.h"
@@ -98,42 +99,25 @@ WKO_SCRATCH(wko_convolution_scratch) {
 
 /* ---- depthwise ----------------------------------------------------------------- */
 
-/* One channel plane: y = bias + sum over taps (ky, kx) of w[ky,kx] * x shifted.
- * Each tap adds w * (an input row) into an output row over the output
- * columns whose input column lies inside the input. */
-static void depthwise_plane(const conv_plan *p, const float *x, const float *w, float bias,
-                            float *restrict y) {
-  for (int64_t oy = 0; oy < p->oh; oy++) {
-    float *restrict yrow = y + oy * p->ow;
-    for (int64_t ox = 0; ox < p->ow; ox++) yrow[ox] = bias;
-    for (int64_t ky = 0; ky < p->kh; ky++) {
-      int64_t iy = oy * p->sh - p->ph + ky * p->dh;
-      if (iy < 0 || iy >= p->ih) continue;
-      const float *restrict xrow = x + iy * p->iw;
-      for (int64_t kx = 0; kx < p->kw; kx++) {
-        const float wv = w[ky * p->kw + kx];
-        const int64_t off = kx * p->dw - p->pw; /* ix = ox * sw + off */
-        int64_t lo = off >= 0 ? 0 : (-off + p->sw - 1) / p->sw;
-        int64_t hi = p->iw - 1 - off < 0 ? -1 : (p->iw - 1 - off) / p->sw;
-        if (hi > p->ow - 1) hi = p->ow - 1;
-        if (p->sw == 1) {
-          const float *restrict xs = xrow + off;
-          for (int64_t ox = lo; ox <= hi; ox++) yrow[ox] += wv * xs[ox];
-        } else {
-          for (int64_t ox = lo; ox <= hi; ox++) yrow[ox] += wv * xrow[ox * p->sw + off];
-        }
-      }
-    }
-  }
+static void depthwise_plane_generic(const wko_im2col *p, const float *x, const float *w,
+                                    float bias, float *y) {
+  wko_depthwise_plane_body(p, x, w, bias, y);
 }
 
+typedef struct depthwise_job {
+  const conv_plan *p;
+  wko_im2col geo;
+  wko_depthwise_fn plane;
+} depthwise_job;
+
 static void depthwise_planes(void *ctx, size_t begin, size_t end) {
-  const conv_plan *p = ctx;
+  const depthwise_job *job = ctx;
+  const conv_plan *p = job->p;
   const int64_t in_plane = p->ih * p->iw, out_plane = p->oh * p->ow, taps = p->kh * p->kw;
   for (size_t i = begin; i < end; i++) {
     int64_t c = (int64_t)i % p->cin;
-    depthwise_plane(p, p->x + (int64_t)i * in_plane, p->w + c * taps, p->bias ? p->bias[c] : 0.0f,
-                    p->y + (int64_t)i * out_plane);
+    job->plane(&job->geo, p->x + (int64_t)i * in_plane, p->w + c * taps,
+               p->bias ? p->bias[c] : 0.0f, p->y + (int64_t)i * out_plane);
   }
 }
 
@@ -157,7 +141,13 @@ WKO_KERNEL(wko_convolution_out) {
     size_t planes = (size_t)(p.n * p.cin);
     /* small layers are not worth waking the workers */
     bool par = p.n * p.cin * p.oh * p.ow * p.kh * p.kw >= (1 << 15);
-    wick_parallel_for(par ? ctx->pool : NULL, planes, depthwise_planes, &p);
+    depthwise_job job = {&p, {NULL, p.ih, p.iw, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.oh, p.ow},
+                         NULL};
+    int isa = wko_get_isa();
+    if (isa == WKO_ISA_AVX512) job.plane = wko_depthwise_avx512();
+    if (job.plane == NULL && isa >= WKO_ISA_AVX2) job.plane = wko_depthwise_avx2();
+    if (job.plane == NULL) job.plane = depthwise_plane_generic;
+    wick_parallel_for(par ? ctx->pool : NULL, planes, depthwise_planes, &job);
     return WICK_OK;
   }
 

@@ -4,8 +4,11 @@
  *                  scratch sizing, threading, and the generic micro-kernel
  *   sgemm_avx2.c   the AVX2+FMA 6x16 micro-kernel (x86 only; compiled with
  *                  function-level target attributes, no special flags)
+ *   sgemm_avx512.c the AVX-512F 12x32 micro-kernel (same arrangement)
+ *   depthwise.h    the depthwise-convolution plane loop, compiled per ISA
  *   op_matmul.c    aten::mm.out, aten::addmm.out, aten::bmm.out
  *   op_conv.c      aten::convolution.out (2-D, NCHW, float32)
+ *   op_pool.c      aten::max_pool2d_with_indices.out (float32, threaded)
  *   register.c     the kernel table and wick_optimized_register()
  *
  * Every kernel handles float32 in the default dim order (plus the strided
@@ -34,12 +37,15 @@
  * 0 for broadcast dims; s == NULL or beta == 0 ignores it.
  */
 
-/* Register tile of the micro-kernels: MR rows x NR columns of C. */
-#define WKO_MR 6
-#define WKO_NR 16
-/* Cache blocks: an MC x KC block of A (~120 KB, L2) is reused against a
- * KC x NC block of B (~512 KB, L2/L3) whose KC x NR micro-panels (16 KB)
- * stay in L1 while the micro-kernel sweeps the A block. */
+/* Register tiles of the micro-kernels (MR rows x NR columns of C):
+ *   portable C and AVX2+FMA: 6 x 16 (12 ymm accumulators)
+ *   AVX-512F:               12 x 32 (24 zmm accumulators)
+ * Cache blocks: an MC x KC block of A (~120 KB, L2) is reused against a
+ * KC x NC block of B (~512 KB, L2) whose KC x NR micro-panels (16-32 KB)
+ * stay in L1 while the micro-kernel sweeps the A block. MC and NC are
+ * multiples of every MR and NR. */
+#define WKO_MR_MAX 12
+#define WKO_NR_MAX 32
 #define WKO_KC 256
 #define WKO_MC 120
 #define WKO_NC 512
@@ -66,25 +72,38 @@ typedef struct wko_gemm {
   int64_t s_rs, s_cs;
 } wko_gemm;
 
-/* Micro-kernel: C[0:MR, 0:NR] (=, or += when accumulate) the product of an
- * MR x kc block of A and a packed B micro-panel (kc steps of NR values,
+/* Micro-kernel: C[0:mr, 0:nr] (=, or += when accumulate) the product of an
+ * mr x kc block of A and a packed B micro-panel (kc steps of nr values,
  * 64-byte aligned). A element (r, p) is a[r * a_rs + p * a_ps]: a packed A
- * micro-panel has a_rs = 1, a_ps = MR; a row-major A is read in place with
+ * micro-panel has a_rs = 1, a_ps = mr; a row-major A is read in place with
  * a_rs = its row stride, a_ps = 1 (no packing needed, see sgemm.c). */
 typedef void (*wko_ukernel_fn)(int64_t kc, const float *a, int64_t a_rs, int64_t a_ps,
                                const float *b, float *c, int64_t ldc, bool accumulate);
 
-/* The AVX2+FMA micro-kernel, or NULL when not built for x86. */
-wko_ukernel_fn wko_ukernel_avx2(void);
-/* The portable C micro-kernel. */
+typedef struct wko_ukernel {
+  wko_ukernel_fn fn;
+  int mr, nr;
+} wko_ukernel;
+
+/* Micro-kernels by instruction set; .fn is NULL when not built for x86. */
+wko_ukernel wko_ukernel_avx2(void);    /* sgemm_avx2.c   */
+wko_ukernel wko_ukernel_avx512(void);  /* sgemm_avx512.c */
 void wko_ukernel_generic(int64_t kc, const float *a, int64_t a_rs, int64_t a_ps, const float *b,
                          float *c, int64_t ldc, bool accumulate);
 
-/* Micro-kernel selection: WKO_ISA_AVX2 needs a CPU with AVX2 and FMA (the
- * caller checks). Set at registration; tests switch it. */
-enum { WKO_ISA_GENERIC = 0, WKO_ISA_AVX2 = 1 };
+/* Micro-kernel selection, set at registration from the CPU's features (the
+ * caller checks them); tests switch it. */
+enum { WKO_ISA_GENERIC = 0, WKO_ISA_AVX2 = 1, WKO_ISA_AVX512 = 2 };
 void wko_set_isa(int isa);
 int wko_get_isa(void);
+
+/* One depthwise-convolution channel plane (geometry in p; p->x unused):
+ * y[oh*ow] = bias + sum of w[kh*kw] taps over x[ih*iw]. By ISA, as the
+ * micro-kernels; NULL where not built. */
+typedef void (*wko_depthwise_fn)(const wko_im2col *p, const float *x, const float *w, float bias,
+                                 float *y);
+wko_depthwise_fn wko_depthwise_avx2(void);
+wko_depthwise_fn wko_depthwise_avx512(void);
 
 /* Threads the scratch sizing provides for (one packing workspace each):
  * online cores at registration, at most WKO_MAX_SCRATCH_THREADS. */
@@ -118,6 +137,7 @@ WKO_SCRATCH(wko_mm_scratch);
 WKO_SCRATCH(wko_addmm_scratch);
 WKO_SCRATCH(wko_bmm_scratch);
 WKO_SCRATCH(wko_convolution_scratch);
+WKO_KERNEL(wko_max_pool2d_with_indices_out);
 
 
 #endif

@@ -1,4 +1,5 @@
 /* The optimized kernel table and its registration (include/wick/backend.h). */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,33 +13,43 @@ const wick_kernel wick_optimized_kernels[] = {
     {"aten::addmm.out", "TTTSST", wko_addmm_out, wko_addmm_scratch},
     {"aten::bmm.out", "TTT", wko_bmm_out, wko_bmm_scratch},
     {"aten::convolution.out", "TTtIIIbIiT", wko_convolution_out, wko_convolution_scratch},
+    {"aten::max_pool2d_with_indices.out", "TIIIIb|TT", wko_max_pool2d_with_indices_out, NULL},
 };
 const size_t wick_optimized_kernel_count = sizeof wick_optimized_kernels / sizeof wick_optimized_kernels[0];
 
-static bool g_attempted;
 static const char *g_backend;
 
-static bool cpu_has_avx2_fma(void) {
+/* The best micro-kernel this CPU runs. libgcc / compiler-rt's feature
+ * bits also check that the OS saves the ymm / zmm state. */
+static int detect_isa(void) {
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
   __builtin_cpu_init();
-  /* libgcc / compiler-rt also check that the OS saves the ymm state */
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return false;
+  const char *no512 = getenv("WICK_OPTIMIZED_NO_AVX512");
+  if (__builtin_cpu_supports("avx512f") && wko_ukernel_avx512().fn != NULL &&
+      !(no512 != NULL && no512[0] != '\0' && strcmp(no512, "0") != 0))
+    return WKO_ISA_AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+      wko_ukernel_avx2().fn != NULL)
+    return WKO_ISA_AVX2;
 #endif
+  return WKO_ISA_GENERIC;
 }
 
-void wick_optimized_register(void) {
-  if (g_attempted) return;
-  g_attempted = true;
+static void register_once(void) {
   const char *off = getenv("WICK_DISABLE_OPTIMIZED");
   if (off != NULL && off[0] != '\0' && strcmp(off, "0") != 0) return;
-  bool avx2 = cpu_has_avx2_fma() && wko_ukernel_avx2() != NULL;
-  wko_set_isa(avx2 ? WKO_ISA_AVX2 : WKO_ISA_GENERIC);
+  int isa = detect_isa();
+  wko_set_isa(isa);
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  wko_set_scratch_threads(cores > 0 ? (int)(cores < WKO_MAX_SCRATCH_THREADS ? cores : WKO_MAX_SCRATCH_THREADS) : 1);
+  wko_set_scratch_threads(cores < 1 ? 1 : cores > WKO_MAX_SCRATCH_THREADS ? WKO_MAX_SCRATCH_THREADS : (int)cores);
   if (wick_register_kernels(wick_optimized_kernels, wick_optimized_kernel_count) != WICK_OK) return;
-  g_backend = avx2 ? "avx2+fma" : "generic";
+  g_backend = isa == WKO_ISA_AVX512 ? "avx512f" : isa == WKO_ISA_AVX2 ? "avx2+fma" : "generic";
+}
+
+/* Safe to call from several threads: the work happens exactly once. */
+void wick_optimized_register(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, register_once);
 }
 
 const char *wick_optimized_backend(void) { return g_backend; }

@@ -16,6 +16,9 @@
  * block stores into C, later ones add to it, and after the last one the
  * epilogue applies alpha and beta * S while the tile is still in cache.
  *
+ * MR and NR depend on the micro-kernel (opt.h); workspaces are sized for
+ * the largest, so switching micro-kernels never outgrows the scratch.
+ *
  * Threads: the C matrix is split into contiguous ranges of NR-wide column
  * panels (or MR-tall row panels when there are few columns), one per
  * thread; each thread runs the loops above on its part with its own
@@ -39,30 +42,40 @@ void wko_set_scratch_threads(int threads) {
   g_scratch_threads = threads;
 }
 
-static wko_ukernel_fn pick_ukernel(void) {
-  wko_ukernel_fn fn = g_isa == WKO_ISA_AVX2 ? wko_ukernel_avx2() : NULL;
-  return fn ? fn : wko_ukernel_generic;
+#define GENERIC_MR 6
+#define GENERIC_NR 16
+
+static wko_ukernel pick_ukernel(void) {
+  wko_ukernel uk = {NULL, 0, 0};
+  if (g_isa == WKO_ISA_AVX512) uk = wko_ukernel_avx512();
+  if (uk.fn == NULL && g_isa >= WKO_ISA_AVX2) uk = wko_ukernel_avx2();
+  if (uk.fn == NULL) {
+    uk.fn = wko_ukernel_generic;
+    uk.mr = GENERIC_MR;
+    uk.nr = GENERIC_NR;
+  }
+  return uk;
 }
 
 /* ---- the portable micro-kernel -------------------------------------------- */
 
 void wko_ukernel_generic(int64_t kc, const float *a, int64_t a_rs, int64_t a_ps, const float *b,
                          float *c, int64_t ldc, bool accumulate) {
-  float acc[WKO_MR][WKO_NR];
+  float acc[GENERIC_MR][GENERIC_NR];
   memset(acc, 0, sizeof acc);
   for (int64_t p = 0; p < kc; p++) {
-    const float *bp = b + p * WKO_NR, *ap = a + p * a_ps;
-    for (int r = 0; r < WKO_MR; r++) {
+    const float *bp = b + p * GENERIC_NR, *ap = a + p * a_ps;
+    for (int r = 0; r < GENERIC_MR; r++) {
       float av = ap[r * a_rs];
-      for (int q = 0; q < WKO_NR; q++) acc[r][q] += av * bp[q];
+      for (int q = 0; q < GENERIC_NR; q++) acc[r][q] += av * bp[q];
     }
   }
-  for (int r = 0; r < WKO_MR; r++) {
+  for (int r = 0; r < GENERIC_MR; r++) {
     float *crow = c + r * ldc;
     if (accumulate)
-      for (int q = 0; q < WKO_NR; q++) crow[q] += acc[r][q];
+      for (int q = 0; q < GENERIC_NR; q++) crow[q] += acc[r][q];
     else
-      for (int q = 0; q < WKO_NR; q++) crow[q] = acc[r][q];
+      for (int q = 0; q < GENERIC_NR; q++) crow[q] = acc[r][q];
   }
 }
 
@@ -78,8 +91,8 @@ static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 static blocks block_sizes(int64_t m, int64_t n, int64_t k) {
   blocks bl;
   bl.kc = wko_min(WKO_KC, wko_max(k, 1));
-  bl.mc = wko_min(WKO_MC, wko_round_up(wko_max(m, 1), WKO_MR));
-  bl.nc = wko_min(WKO_NC, wko_round_up(wko_max(n, 1), WKO_NR));
+  bl.mc = wko_min(WKO_MC, wko_round_up(wko_max(m, 1), WKO_MR_MAX));
+  bl.nc = wko_min(WKO_NC, wko_round_up(wko_max(n, 1), WKO_NR_MAX));
   bl.a_bytes = align64((size_t)(bl.mc * bl.kc) * sizeof(float));
   bl.b_bytes = align64((size_t)(bl.kc * bl.nc) * sizeof(float));
   return bl;
@@ -94,48 +107,42 @@ size_t wko_sgemm_scratch(int64_t m, int64_t n, int64_t k, int threads) {
 
 /* ---- packing ---------------------------------------------------------------- */
 
-/* A[i0:i0+mc, p0:p0+kc] -> MR-tall panels, each kc steps of MR values
+/* A[i0:i0+mc, p0:p0+kc] -> mr-tall panels, each kc steps of mr values
  * (rows past m are zero). */
-static void pack_a(const wko_gemm *g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float *dst) {
-  for (int64_t ir = 0; ir < mc; ir += WKO_MR) {
-    int64_t rows = wko_min(WKO_MR, mc - ir);
+static void pack_a(const wko_gemm *g, int mr, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+                   float *dst) {
+  for (int64_t ir = 0; ir < mc; ir += mr) {
+    int64_t rows = wko_min(mr, mc - ir);
     const float *src = g->a + (i0 + ir) * g->a_rs + p0 * g->a_cs;
-    if (rows == WKO_MR) {
-      for (int64_t p = 0; p < kc; p++, dst += WKO_MR) {
-        const float *col = src + p * g->a_cs;
-        for (int r = 0; r < WKO_MR; r++) dst[r] = col[r * g->a_rs];
-      }
-    } else {
-      for (int64_t p = 0; p < kc; p++, dst += WKO_MR) {
-        const float *col = src + p * g->a_cs;
-        int r = 0;
-        for (; r < rows; r++) dst[r] = col[r * g->a_rs];
-        for (; r < WKO_MR; r++) dst[r] = 0.0f;
-      }
+    for (int64_t p = 0; p < kc; p++, dst += mr) {
+      const float *col = src + p * g->a_cs;
+      int64_t r = 0;
+      for (; r < rows; r++) dst[r] = col[r * g->a_rs];
+      for (; r < mr; r++) dst[r] = 0.0f;
     }
   }
 }
 
-/* Strided B[p0:p0+kc, j0:j0+nc] -> NR-wide panels, each kc steps of NR
+/* Strided B[p0:p0+kc, j0:j0+nc] -> nr-wide panels, each kc steps of nr
  * values (columns past n are zero). */
-static void pack_b_strided(const wko_gemm *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
-                           float *dst) {
-  for (int64_t jr = 0; jr < nc; jr += WKO_NR) {
-    int64_t cols = wko_min(WKO_NR, nc - jr);
+static void pack_b_strided(const wko_gemm *g, int nr, int64_t p0, int64_t kc, int64_t j0,
+                           int64_t nc, float *dst) {
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    int64_t cols = wko_min(nr, nc - jr);
     const float *src = g->b + p0 * g->b_rs + (j0 + jr) * g->b_cs;
-    for (int64_t p = 0; p < kc; p++, dst += WKO_NR) {
+    for (int64_t p = 0; p < kc; p++, dst += nr) {
       const float *row = src + p * g->b_rs;
       int64_t q = 0;
       if (g->b_cs == 1)
         for (; q < cols; q++) dst[q] = row[q];
       else
         for (; q < cols; q++) dst[q] = row[q * g->b_cs];
-      for (; q < WKO_NR; q++) dst[q] = 0.0f;
+      for (; q < nr; q++) dst[q] = 0.0f;
     }
   }
 }
 
-/* im2col B[p0:p0+kc, j0:j0+nc] -> NR-wide panels. Row p is input channel
+/* im2col B[p0:p0+kc, j0:j0+nc] -> nr-wide panels. Row p is input channel
  * p / (kh*kw) at kernel tap (ky, kx); column j is output position
  * (oy, ox) = (j / ow, j % ow); the element is
  *   x[c, oy*sh - ph + ky*dh, ox*sw - pw + kx*dw]   (0 outside the input).
@@ -148,13 +155,18 @@ typedef struct im2col_segment {
   int64_t oy, ox; /* output position of column q */
 } im2col_segment;
 
-static void pack_b_im2col(const wko_gemm *g, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
-                          float *dst) {
+/* x / stride for x >= 0 without a division for the common strides 1 and 2. */
+static inline int64_t div_stride(int64_t x, int64_t stride) {
+  return stride == 1 ? x : stride == 2 ? x >> 1 : x / stride;
+}
+
+static void pack_b_im2col(const wko_gemm *g, int nr, int64_t p0, int64_t kc, int64_t j0,
+                          int64_t nc, float *dst) {
   const wko_im2col *cv = g->b_conv;
   const int64_t taps = cv->kh * cv->kw, plane = cv->ih * cv->iw;
-  for (int64_t jr = 0; jr < nc; jr += WKO_NR) {
-    int64_t cols = wko_min(WKO_NR, nc - jr);
-    im2col_segment seg[WKO_NR];
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    int64_t cols = wko_min(nr, nc - jr);
+    im2col_segment seg[WKO_NR_MAX];
     int nseg = 0;
     for (int64_t q = 0, j = j0 + jr; q < cols; nseg++) {
       seg[nseg].q = q;
@@ -165,8 +177,8 @@ static void pack_b_im2col(const wko_gemm *g, int64_t p0, int64_t kc, int64_t j0,
       j += seg[nseg].len;
     }
     int64_t c = p0 / taps, t = p0 % taps;
-    for (int64_t p = 0; p < kc; p++, dst += WKO_NR) {
-      const int64_t ky = t / cv->kw, kx = t % cv->kw;
+    int64_t ky = t / cv->kw, kx = t % cv->kw;
+    for (int64_t p = 0; p < kc; p++, dst += nr) {
       const float *xc = cv->x + c * plane;
       for (int s = 0; s < nseg; s++) {
         float *d = dst + seg[s].q;
@@ -178,8 +190,8 @@ static void pack_b_im2col(const wko_gemm *g, int64_t p0, int64_t kc, int64_t j0,
         }
         /* input column of segment column q: ix0 + q * sw; inside for q in [lo, hi] */
         const int64_t ix0 = seg[s].ox * cv->sw - cv->pw + kx * cv->dw;
-        int64_t lo = ix0 >= 0 ? 0 : (-ix0 + cv->sw - 1) / cv->sw;
-        int64_t hi = cv->iw - 1 - ix0 < 0 ? -1 : (cv->iw - 1 - ix0) / cv->sw;
+        int64_t lo = ix0 >= 0 ? 0 : div_stride(-ix0 + cv->sw - 1, cv->sw);
+        int64_t hi = cv->iw - 1 - ix0 < 0 ? -1 : div_stride(cv->iw - 1 - ix0, cv->sw);
         if (hi > len - 1) hi = len - 1;
         if (lo > len) lo = len;
         int64_t q = 0;
@@ -193,10 +205,13 @@ static void pack_b_im2col(const wko_gemm *g, int64_t p0, int64_t kc, int64_t j0,
         }
         for (; q < len; q++) d[q] = 0.0f;
       }
-      for (int64_t q = cols; q < WKO_NR; q++) dst[q] = 0.0f;
-      if (++t == taps) {
-        t = 0;
-        c++;
+      for (int64_t q = cols; q < nr; q++) dst[q] = 0.0f;
+      if (++kx == cv->kw) {
+        kx = 0;
+        if (++ky == cv->kh) {
+          ky = 0;
+          c++;
+        }
       }
     }
   }
@@ -229,13 +244,14 @@ static void epilogue(const wko_gemm *g, float *c, int64_t i0, int64_t j0, int64_
 
 /* ---- the blocked loops over one part of C ---------------------------------------- */
 
-static void gemm_part(const wko_gemm *g, int64_t i_begin, int64_t i_end, int64_t j_begin,
-                      int64_t j_end, float *apack, float *bpack, wko_ukernel_fn uk) {
-  _Alignas(64) float tile[WKO_MR * WKO_NR];
+static void gemm_part(const wko_gemm *g, const wko_ukernel *uk, int64_t i_begin, int64_t i_end,
+                      int64_t j_begin, int64_t j_end, float *apack, float *bpack) {
+  _Alignas(64) float tile[WKO_MR_MAX * WKO_NR_MAX];
+  const int mr_ = uk->mr, nr_ = uk->nr;
   /* A row-major A (a_cs == 1) is read in place: the micro-kernel
    * broadcasts its elements straight from the rows, which stream through
    * the cache like packed panels would. Only a partial bottom panel (fewer
-   * than MR rows) is packed, so that no row past m is ever read. */
+   * than mr rows) is packed, so that no row past m is ever read. */
   const bool a_in_place = g->a_cs == 1;
   for (int64_t jc = j_begin; jc < j_end; jc += WKO_NC) {
     int64_t nc = wko_min(WKO_NC, j_end - jc);
@@ -243,41 +259,41 @@ static void gemm_part(const wko_gemm *g, int64_t i_begin, int64_t i_end, int64_t
       int64_t kc = wko_min(WKO_KC, g->k - pc);
       bool first = pc == 0, last = pc + kc >= g->k;
       if (g->b_conv)
-        pack_b_im2col(g, pc, kc, jc, nc, bpack);
+        pack_b_im2col(g, nr_, pc, kc, jc, nc, bpack);
       else
-        pack_b_strided(g, pc, kc, jc, nc, bpack);
+        pack_b_strided(g, nr_, pc, kc, jc, nc, bpack);
       for (int64_t ic = i_begin; ic < i_end; ic += WKO_MC) {
         int64_t mc = wko_min(WKO_MC, i_end - ic);
-        int64_t full_rows = mc / WKO_MR * WKO_MR;
+        int64_t full_rows = mc / mr_ * mr_;
         if (!a_in_place)
-          pack_a(g, ic, mc, pc, kc, apack);
+          pack_a(g, mr_, ic, mc, pc, kc, apack);
         else if (full_rows < mc)
-          pack_a(g, ic + full_rows, mc - full_rows, pc, kc, apack);
-        for (int64_t jr = 0; jr < nc; jr += WKO_NR) {
-          int64_t nr = wko_min(WKO_NR, nc - jr);
+          pack_a(g, mr_, ic + full_rows, mc - full_rows, pc, kc, apack);
+        for (int64_t jr = 0; jr < nc; jr += nr_) {
+          int64_t nr = wko_min(nr_, nc - jr);
           const float *bp = bpack + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += WKO_MR) {
-            int64_t mr = wko_min(WKO_MR, mc - ir);
+          for (int64_t ir = 0; ir < mc; ir += mr_) {
+            int64_t mr = wko_min(mr_, mc - ir);
             const float *ap;
             int64_t a_rs, a_ps;
             if (!a_in_place) {
               ap = apack + ir * kc;
-              a_rs = 1, a_ps = WKO_MR;
+              a_rs = 1, a_ps = mr_;
             } else if (ir < full_rows) {
               ap = g->a + (ic + ir) * g->a_rs + pc;
               a_rs = g->a_rs, a_ps = 1;
             } else {
               ap = apack;
-              a_rs = 1, a_ps = WKO_MR;
+              a_rs = 1, a_ps = mr_;
             }
             float *c = g->c + (ic + ir) * g->ldc + jc + jr;
-            if (mr == WKO_MR && nr == WKO_NR) {
-              uk(kc, ap, a_rs, a_ps, bp, c, g->ldc, !first);
+            if (mr == mr_ && nr == nr_) {
+              uk->fn(kc, ap, a_rs, a_ps, bp, c, g->ldc, !first);
             } else {
-              uk(kc, ap, a_rs, a_ps, bp, tile, WKO_NR, false);
+              uk->fn(kc, ap, a_rs, a_ps, bp, tile, nr_, false);
               for (int64_t r = 0; r < mr; r++) {
                 float *crow = c + r * g->ldc;
-                const float *trow = tile + r * WKO_NR;
+                const float *trow = tile + r * nr_;
                 if (first)
                   for (int64_t q = 0; q < nr; q++) crow[q] = trow[q];
                 else
@@ -296,7 +312,7 @@ static void gemm_part(const wko_gemm *g, int64_t i_begin, int64_t i_end, int64_t
 
 typedef struct gemm_job {
   const wko_gemm *g;
-  wko_ukernel_fn uk;
+  wko_ukernel uk;
   unsigned char *ws;   /* workspaces, ws_bytes each                       */
   size_t ws_bytes, a_bytes;
   int64_t parts;       /* how many parts C is split into                  */
@@ -315,9 +331,9 @@ static void gemm_job_run(void *ctx, size_t begin, size_t end) {
     int64_t u1 = job->units * ((int64_t)part + 1) / job->parts;
     if (u1 <= u0) continue;
     if (job->split_n)
-      gemm_part(g, 0, g->m, u0 * WKO_NR, wko_min(u1 * WKO_NR, g->n), apack, bpack, job->uk);
+      gemm_part(g, &job->uk, 0, g->m, u0 * job->uk.nr, wko_min(u1 * job->uk.nr, g->n), apack, bpack);
     else
-      gemm_part(g, u0 * WKO_MR, wko_min(u1 * WKO_MR, g->m), 0, g->n, apack, bpack, job->uk);
+      gemm_part(g, &job->uk, u0 * job->uk.mr, wko_min(u1 * job->uk.mr, g->m), 0, g->n, apack, bpack);
   }
 }
 
@@ -343,7 +359,7 @@ bool wko_sgemm(const wko_gemm *g, wick_threadpool *pool, void *scratch, size_t s
   job.ws = scratch;
   job.ws_bytes = ws_bytes;
   job.a_bytes = bl.a_bytes;
-  int64_t n_units = (g->n + WKO_NR - 1) / WKO_NR, m_units = (g->m + WKO_MR - 1) / WKO_MR;
+  int64_t n_units = (g->n + job.uk.nr - 1) / job.uk.nr, m_units = (g->m + job.uk.mr - 1) / job.uk.mr;
   int64_t threads = wko_min(wick_threadpool_size(pool), slots);
   if (g->m * g->n * g->k < PARALLEL_MIN_MACS) threads = 1;
   /* Column ranges repeat the (cheap, usually weight) A packing per thread;

@@ -10,6 +10,7 @@
  * needs no special compiler flags; it is only called after the CPU was
  * found to support AVX2 and FMA (register.c).
  */
+#include "kernels/optimized/depthwise.h"
 #include "kernels/optimized/opt.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -17,7 +18,8 @@
 
 #define WKO_AVX2 __attribute__((target("avx2,fma")))
 
-_Static_assert(WKO_MR == 6 && WKO_NR == 16, "the AVX2 micro-kernel is written for a 6x16 tile");
+#define MR 6
+#define NR 16
 
 WKO_AVX2 static void ukernel_avx2_6x16(int64_t kc, const float *a, int64_t a_rs, int64_t a_ps,
                                        const float *b, float *c, int64_t ldc, bool accumulate) {
@@ -51,11 +53,11 @@ WKO_AVX2 static void ukernel_avx2_6x16(int64_t kc, const float *a, int64_t a_rs,
     av = _mm256_broadcast_ss(a5 + o);
     c50 = _mm256_fmadd_ps(av, b0, c50);
     c51 = _mm256_fmadd_ps(av, b1, c51);
-    b += WKO_NR;
+    b += NR;
   }
-  __m256 acc[WKO_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+  __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
                            {c30, c31}, {c40, c41}, {c50, c51}};
-  for (int r = 0; r < WKO_MR; r++) {
+  for (int r = 0; r < MR; r++) {
     float *crow = c + r * ldc;
     if (accumulate) {
       acc[r][0] = _mm256_add_ps(acc[r][0], _mm256_loadu_ps(crow));
@@ -66,10 +68,26 @@ WKO_AVX2 static void ukernel_avx2_6x16(int64_t kc, const float *a, int64_t a_rs,
   }
 }
 
-wko_ukernel_fn wko_ukernel_avx2(void) { return ukernel_avx2_6x16; }
+wko_ukernel wko_ukernel_avx2(void) {
+  wko_ukernel uk = {ukernel_avx2_6x16, MR, NR};
+  return uk;
+}
+
+/* depthwise.h's plane loop, vectorized for AVX2 by the compiler */
+WKO_AVX2 static void depthwise_plane_avx2(const wko_im2col *p, const float *x, const float *w,
+                                          float bias, float *y) {
+  wko_depthwise_plane_body(p, x, w, bias, y);
+}
+
+wko_depthwise_fn wko_depthwise_avx2(void) { return depthwise_plane_avx2; }
 
 #else
 
-wko_ukernel_fn wko_ukernel_avx2(void) { return NULL; }
+wko_ukernel wko_ukernel_avx2(void) {
+  wko_ukernel uk = {NULL, 0, 0};
+  return uk;
+}
+
+wko_depthwise_fn wko_depthwise_avx2(void) { return NULL; }
 
 #endif
