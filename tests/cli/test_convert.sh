@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# wick convert end to end: ONNX fixtures -> .pte -> run; --bundle-inputs ->
+# .bpte -> verify; and clean one-line errors for bad input.
+set -u
+wick=${WICK_BIN:?}
+src=${WICK_SOURCE_DIR:?}
+fx="$src/tests/models/fixtures"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # description, command...
+  local what=$1
+  shift
+  if ! "$@" >"$tmp/out" 2>"$tmp/err"; then
+    echo "FAIL: $what"; cat "$tmp/err"; fail=1
+  fi
+}
+check_error() { # description, expected-substring, command...
+  local what=$1 want=$2
+  shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  local lines
+  lines=$(wc -l <"$tmp/err")
+  if [ "$rc" != 1 ] || [ "$lines" != 1 ] || ! grep -q -- "$want" "$tmp/err"; then
+    echo "FAIL: $what (exit $rc, $lines stderr lines, want '$want'):"; cat "$tmp/err"; fail=1
+  fi
+}
+
+for m in tiny_cnn mlp transformer; do
+  check "convert $m" "$wick" convert "$fx/$m/model.onnx" -o "$tmp/$m.pte"
+  check "run $m" "$wick" run "$tmp/$m.pte" --input "$fx/$m/input_0.npy"
+  check "bundle $m" "$wick" convert "$fx/$m/model.onnx" -o "$tmp/$m.bpte" \
+    --bundle-inputs "$fx/$m/input_0.npy"
+  check "verify $m" "$wick" verify "$tmp/$m.bpte"
+done
+check "inspect shows names" "$wick" inspect "$tmp/tiny_cnn.pte"
+grep -q "'input'" "$tmp/out" || { echo "FAIL: inspect does not show the input name"; fail=1; }
+grep -q "lower bound" "$tmp/out" || { echo "FAIL: inspect does not show the lower bound"; fail=1; }
+check "convert --inline-constants" "$wick" convert "$fx/mlp/model.onnx" -o "$tmp/mlp_inline.pte" \
+  --inline-constants
+check "run inline" "$wick" run "$tmp/mlp_inline.pte" --input "$fx/mlp/input_0.npy"
+
+check_error "missing model" "No such file" "$wick" convert "$tmp/nope.onnx" -o "$tmp/x.pte"
+printf 'not a protobuf at all\n' >"$tmp/bad.onnx"
+check_error "garbage model" "bad.onnx" "$wick" convert "$tmp/bad.onnx" -o "$tmp/x.pte"
+check_error "no output" "no output" "$wick" convert "$fx/mlp/model.onnx"
+check_error "bad --input-shape" "input-shape" "$wick" convert "$fx/mlp/model.onnx" -o "$tmp/x.pte" \
+  --input-shape nonsense
+check_error "wrong bundle count" "bundle" "$wick" convert "$fx/mlp/model.onnx" -o "$tmp/x.bpte" \
+  --bundle-inputs "$fx/mlp/input_0.npy" "$fx/mlp/input_0.npy"
+shared=${WICK_SHARED_DATA:-}
+if [ -d "$shared/onnx-tests/node/test_loop11" ]; then
+  check_error "unsupported operator names the node" "Loop" "$wick" convert \
+    "$shared/onnx-tests/node/test_loop11/model.onnx" -o "$tmp/x.pte"
+fi
+exit $fail
