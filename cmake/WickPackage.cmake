@@ -41,16 +41,14 @@ set_property(TARGET wick PROPERTY INTERFACE_INCLUDE_DIRECTORIES "${_wick_iface_i
 
 set(_wick_install_targets wick)
 if(WICK_BUILD_SHARED)
-  # Same sources as libwick.a, compiled again as position-independent code so
-  # that the static library keeps its non-PIC code.
-  add_library(wick_shared SHARED ${WICK_CORE_SOURCES} ${WICK_UTIL_SOURCES})
+  # The same position-independent objects as libwick.a.
+  add_library(wick_shared SHARED $<TARGET_OBJECTS:wick_objs>)
   set_target_properties(wick_shared PROPERTIES
     OUTPUT_NAME wick
     POSITION_INDEPENDENT_CODE ON
     VERSION ${WICK_VERSION}
     SOVERSION ${WICK_VERSION_MAJOR}
     EXPORT_NAME wick_shared)
-  target_include_directories(wick_shared PRIVATE "${PROJECT_SOURCE_DIR}/include" "${PROJECT_SOURCE_DIR}/src")
   set_property(TARGET wick_shared PROPERTY INTERFACE_INCLUDE_DIRECTORIES "${_wick_iface_include}")
   target_link_libraries(wick_shared PUBLIC m Threads::Threads)
   # Every symbol must resolve inside the library (a source missing from the
