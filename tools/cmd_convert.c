@@ -1,5 +1,6 @@
 /* wick convert: ONNX model -> ExecuTorch program (.pte), optionally bundled
  * with test inputs and the outputs the program computes for them (.bpte). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,9 @@
 
 static const char kUsage[] =
     "wick convert MODEL.onnx|MODEL.bin -o OUT.pte [--input-shape NAME=DxDx...]... "
-    "[--bundle-inputs A.npy ...] [--no-optimize] [--inline-constants] [-v|-vv]";
+    "[--bundle-inputs A.npy ...] [--no-optimize] [--inline-constants] [-v|-vv] "
+    "[--quantize int8 (--calib DIR | --calib-random N) [--observer minmax|ema|percentile|kl] "
+    "[--min-sqnr DB] [--report]]";
 
 static void help(void) {
   printf("usage: %s\n"
@@ -30,6 +33,21 @@ static void help(void) {
          "  --no-optimize            skip graph passes (constant folding still runs)\n"
          "  --inline-constants       store constants inline (legacy layout)\n"
          "  -v, -vv                  progress; -vv also dumps the IR\n"
+         "\n"
+         "Static int8 quantization (docs/QUANTIZATION.md):\n"
+         "  --quantize int8          int8 weights (per channel) and activations (per\n"
+         "                           tensor) as cortex_m:: ops; other ops stay fp32;\n"
+         "                           inputs and outputs stay float32\n"
+         "                           (int8-dynamic: not implemented yet)\n"
+         "  --calib DIR              calibration sets: one .npy per set (or [N, ...]\n"
+         "                           stacking N sets); multi-input models: one\n"
+         "                           subdirectory per set, one .npy per input\n"
+         "  --calib-random N         N random N(0,1) sets instead (smoke tests only)\n"
+         "  --observer NAME          activation ranges: minmax, ema, percentile\n"
+         "                           (99.99%%, the default) or kl (TensorRT entropy)\n"
+         "  --min-sqnr DB            layers whose int8 output is below DB dB SQNR\n"
+         "                           (vs fp32 on the calibration data) stay fp32\n"
+         "  --report                 print per-layer SQNR and the model output SQNR\n"
          "\n"
          "Exit status 0 on success, 1 on any failure (one line on stderr).\n",
          kUsage);
@@ -120,6 +138,53 @@ done:
   return rc;
 }
 
+static void fmt_db(char *buf, size_t n, double v) {
+  if (isnan(v))
+    snprintf(buf, n, "-");
+  else if (isinf(v))
+    snprintf(buf, n, v > 0 ? "inf" : "-inf");
+  else
+    snprintf(buf, n, "%.1f", v);
+}
+
+/* The quantization summary (stderr) and, with --report, the layer table (stdout). */
+static void print_quant_report(const wick_convert_options *opt, const wick_convert_report *rep) {
+  char a[32], b[32];
+  if (opt->quant_report) {
+    printf("%-4s %-44s %-32s %9s %9s  %s\n", "#", "layer", "int8 op", "SQNR dB", "in model",
+           "precision");
+    for (uint32_t k = 0; k < rep->num_quant_layers; k++) {
+      const wick_quant_layer *l = &rep->quant_layers[k];
+      fmt_db(a, sizeof a, l->sqnr_db);
+      fmt_db(b, sizeof b, l->model_sqnr_db);
+      printf("%-4u %-44.44s %-32s %9s %9s  %s\n", k, l->name, l->op, a, b,
+             l->kept_fp32 ? "fp32 (kept)" : "int8");
+    }
+    fmt_db(a, sizeof a, rep->quant_output_sqnr_db);
+    printf("model output SQNR (int8 vs fp32, %u calibration set%s): %s dB\n", rep->calib_sets,
+           rep->calib_sets == 1 ? "" : "s", a);
+    fflush(stdout);
+  }
+  uint32_t kept = 0;
+  for (uint32_t k = 0; k < rep->num_quant_layers; k++)
+    kept += rep->quant_layers[k].kept_fp32 && rep->quant_layers[k].sqnr_db < opt->min_sqnr_db;
+  fprintf(stderr,
+          "wick: quantized %u layer(s) to int8 (observer %s, %u calibration set(s)); their "
+          "weights %llu -> %llu bytes",
+          rep->quant_int8_layers, wick_observer_name(rep->observer), rep->calib_sets,
+          (unsigned long long)rep->quant_weight_bytes_fp32,
+          (unsigned long long)rep->quant_weight_bytes_int8);
+  if (kept) {
+    fprintf(stderr, "; %u kept in fp32 (SQNR below %g dB):", kept, opt->min_sqnr_db);
+    for (uint32_t k = 0; k < rep->num_quant_layers; k++)
+      if (rep->quant_layers[k].kept_fp32 && rep->quant_layers[k].sqnr_db < opt->min_sqnr_db) {
+        fmt_db(a, sizeof a, rep->quant_layers[k].sqnr_db);
+        fprintf(stderr, " %s (%s dB);", rep->quant_layers[k].name, a);
+      }
+  }
+  fprintf(stderr, "\n");
+}
+
 int cmd_convert(int argc, char **argv) {
   const char *model = NULL, *out = NULL;
   const char *bundle[WICK_CONVERT_MAX_SHAPES];
@@ -153,6 +218,39 @@ int cmd_convert(int argc, char **argv) {
       }
       if (num_bundle == 0)
         return cli_usage_error("convert", kUsage, "--bundle-inputs needs at least one .npy");
+    } else if ((r = cli_option(argc, argv, &i, "--quantize", &val, "convert")) != 0) {
+      if (r < 0) return CLI_FAIL;
+      if (strcmp(val, "int8") == 0)
+        opt.quantize = WICK_QUANT_INT8;
+      else if (strcmp(val, "int8-dynamic") == 0)
+        opt.quantize = WICK_QUANT_INT8_DYNAMIC;
+      else
+        return cli_usage_error("convert", kUsage, "--quantize wants int8 or int8-dynamic, got '%s'",
+                               val);
+    } else if ((r = cli_option(argc, argv, &i, "--calib", &val, "convert")) != 0) {
+      if (r < 0) return CLI_FAIL;
+      opt.calib_dir = val;
+    } else if ((r = cli_option(argc, argv, &i, "--calib-random", &val, "convert")) != 0) {
+      uint64_t n;
+      if (r < 0) return CLI_FAIL;
+      if (!cli_parse_u64(val, &n) || n == 0 || n > 100000)
+        return cli_usage_error("convert", kUsage, "--calib-random wants a count 1..100000, got '%s'",
+                               val);
+      opt.calib_random = (uint32_t)n;
+    } else if ((r = cli_option(argc, argv, &i, "--observer", &val, "convert")) != 0) {
+      if (r < 0) return CLI_FAIL;
+      int o = wick_observer_parse(val);
+      if (o < 0)
+        return cli_usage_error("convert", kUsage,
+                               "--observer wants minmax, ema, percentile or kl, got '%s'", val);
+      opt.observer = o;
+    } else if ((r = cli_option(argc, argv, &i, "--min-sqnr", &val, "convert")) != 0) {
+      if (r < 0) return CLI_FAIL;
+      if (!cli_parse_double(val, &opt.min_sqnr_db) || !(opt.min_sqnr_db >= 0))
+        return cli_usage_error("convert", kUsage, "--min-sqnr wants a number of dB >= 0, got '%s'",
+                               val);
+    } else if (strcmp(a, "--report") == 0) {
+      opt.quant_report = true;
     } else if (strcmp(a, "--no-optimize") == 0) {
       opt.no_optimize = true;
     } else if (strcmp(a, "--inline-constants") == 0) {
@@ -172,6 +270,16 @@ int cmd_convert(int argc, char **argv) {
   if (model == NULL) return cli_usage_error("convert", kUsage, "no model given");
   if (out == NULL) return cli_usage_error("convert", kUsage, "no output given (-o FILE)");
   if (wick_llm_is_llama2c_checkpoint(model)) return cli_convert_llama2c(model, out, 0);
+  if (opt.quantize == WICK_QUANT_NONE &&
+      (opt.calib_dir || opt.calib_random || opt.observer || opt.quant_report || opt.min_sqnr_db > 0))
+    return cli_usage_error("convert", kUsage,
+                           "--calib, --calib-random, --observer, --min-sqnr and --report need "
+                           "--quantize int8");
+  if (opt.quantize == WICK_QUANT_INT8 && !opt.calib_dir && !opt.calib_random)
+    return cli_usage_error("convert", kUsage,
+                           "--quantize int8 needs calibration data: --calib DIR or --calib-random N");
+  if (opt.calib_dir && opt.calib_random)
+    return cli_usage_error("convert", kUsage, "give --calib or --calib-random, not both");
   if (opt.verbose) {
     opt.log = log_line;
   }
@@ -180,8 +288,12 @@ int cmd_convert(int argc, char **argv) {
   uint8_t *pte = NULL;
   size_t size = 0;
   wick_convert_report rep;
-  if (wick_convert_onnx(model, &opt, &pte, &size, &rep, &d) != WICK_OK)
+  if (wick_convert_onnx(model, &opt, &pte, &size, &rep, &d) != WICK_OK) {
+    wick_convert_report_free(&rep);
     return cli_error("%s", d.msg);
+  }
+  if (opt.quantize) print_quant_report(&opt, &rep);
+  wick_convert_report_free(&rep);
   int rc = 0;
   if (num_bundle) {
     rc = write_bundle(out, pte, size, bundle, num_bundle);

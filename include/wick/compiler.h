@@ -34,7 +34,42 @@ typedef struct wick_convert_options {
   int verbose;             /* 1: pass summaries, 2: the IR after each stage    */
   void (*log)(void *user, const char *line); /* progress / verbose lines     */
   void *log_user;
+  /* Static post-training quantization (docs/QUANTIZATION.md section 2). */
+  int quantize;            /* wick_quant_mode: WICK_QUANT_NONE (default)       */
+  const char *calib_dir;   /* directory of .npy calibration sets                */
+  uint32_t calib_random;   /* else this many random N(0,1) sets (smoke tests)   */
+  int observer;            /* wick_observer (WICK_OBSERVER_DEFAULT: measured)   */
+  double min_sqnr_db;      /* layers below this SQNR stay fp32 (0: keep all)    */
+  bool quant_report;       /* also run the int8 graph: per-layer and output SQNR */
 } wick_convert_options;
+
+typedef enum wick_quant_mode {
+  WICK_QUANT_NONE = 0,
+  WICK_QUANT_INT8 = 1,         /* static: int8 weights and activations (cortex_m::) */
+  WICK_QUANT_INT8_DYNAMIC = 2, /* not supported yet                                 */
+} wick_quant_mode;
+
+typedef enum wick_observer {
+  WICK_OBSERVER_DEFAULT = 0,
+  WICK_OBSERVER_MINMAX,
+  WICK_OBSERVER_EMA,
+  WICK_OBSERVER_PERCENTILE,
+  WICK_OBSERVER_KL,
+} wick_observer;
+
+/* One quantization candidate (a conv, linear, add, pool... with any fused
+ * activation), in graph order. */
+typedef struct wick_quant_layer {
+  char name[80];             /* the ONNX node ("Conv '/features/0/Conv'")      */
+  char op[40];               /* int8 op it became (or would have become)       */
+  double sqnr_db;            /* its int8 output vs fp32 on the calibration data,
+                                the inputs being the fp32 model's (quantized)    */
+  double model_sqnr_db;      /* the same tensor in the int8 model vs the fp32
+                                model (errors accumulated); NAN unless quant_report */
+  bool kept_fp32;            /* below min_sqnr_db: left in fp32                */
+  uint64_t weight_bytes_fp32;/* weights + bias as fp32                         */
+  uint64_t weight_bytes_int8;/* int8 weights + int32 bias + requant parameters */
+} wick_quant_layer;
 
 typedef struct wick_convert_report {
   uint32_t onnx_nodes;       /* nodes in the ONNX graph                       */
@@ -45,7 +80,23 @@ typedef struct wick_convert_report {
   uint64_t planned_bytes;    /* planned activation memory                     */
   uint64_t lower_bound_bytes;/* peak live bytes over the schedule             */
   int64_t opset;             /* default-domain opset of the model             */
+  /* Quantization (opt->quantize): malloc'd layer table, see
+   * wick_convert_report_free. */
+  wick_quant_layer *quant_layers;
+  uint32_t num_quant_layers;
+  uint32_t quant_int8_layers;     /* layers emitted as int8                    */
+  uint32_t calib_sets;            /* calibration input sets used              */
+  int observer;                   /* observer used (wick_observer)            */
+  double quant_output_sqnr_db;    /* model outputs, int8 vs fp32 (quant_report; NAN else) */
+  uint64_t quant_weight_bytes_fp32;/* weights of the int8 layers, as fp32      */
+  uint64_t quant_weight_bytes_int8;/* the same layers' int8 weights + params   */
 } wick_convert_report;
+
+/* Frees what a report owns (the quantization layer table); safe on a zeroed report. */
+void wick_convert_report_free(wick_convert_report *report);
+/* "minmax", "ema", "percentile", "kl" -> wick_observer (-1 if unknown), and back. */
+int wick_observer_parse(const char *name);
+const char *wick_observer_name(int observer);
 
 /* Converts an ONNX file into a .pte image (malloc'd; free() it). */
 wick_status wick_convert_onnx(const char *onnx_path, const wick_convert_options *opt,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "compiler/passes.h"
+#include "compiler/quant.h"
 #include "wick/compiler.h"
 
 static void logf_(const wick_convert_options *opt, const char *fmt, ...) {
@@ -78,6 +79,10 @@ wick_status wick_convert_onnx(const char *onnx_path, const wick_convert_options 
       wc_dce(g);
     }
     dump(opt, g, "passes");
+  }
+  if (s == WICK_OK && opt && opt->quantize != WICK_QUANT_NONE) {
+    s = wc_quantize(g, opt, &rep, d);
+    if (s == WICK_OK) dump(opt, g, "quantization");
   }
   if (s == WICK_OK) s = check_kernels(g, d);
   wc_plan plan;
