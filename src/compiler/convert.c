@@ -59,6 +59,7 @@ wick_status wick_convert_onnx(const char *onnx_path, const wick_convert_options 
                               wick_diag *d) {
   wick_convert_report rep;
   memset(&rep, 0, sizeof rep);
+  if (report) memset(report, 0, sizeof *report);
   *pte = NULL;
   *pte_size = 0;
   wick_onnx_model *model = wick_onnx_load_file(onnx_path, d);
@@ -83,6 +84,11 @@ wick_status wick_convert_onnx(const char *onnx_path, const wick_convert_options 
   if (s == WICK_OK && opt && opt->quantize != WICK_QUANT_NONE) {
     s = wc_quantize(g, opt, &rep, d);
     if (s == WICK_OK) dump(opt, g, "quantization");
+  }
+  /* Activation fusion last: the quantizer matches conv + relu patterns itself. */
+  if (s == WICK_OK && (opt == NULL || !opt->no_optimize)) {
+    rep.fused_nodes += wc_fuse_activations(g);
+    wc_dce(g);
   }
   if (s == WICK_OK) s = check_kernels(g, d);
   wc_plan plan;

@@ -10,6 +10,9 @@
 void wc_count_uses(wc_graph *g);
 /* Marks nodes whose outputs nobody reads as dead; returns how many. */
 uint32_t wc_dce(wc_graph *g);
+/* Folds relu / hardtanh / clamp into the producing float conv, addmm or add
+ * (wick::*_act ops); returns how many (fuse.c). */
+uint32_t wc_fuse_activations(wc_graph *g);
 /* DCE, Conv+BN folding, mm+add -> addmm, view/permute chain merging. */
 wick_status wc_optimize(wc_graph *g, uint32_t *fused, wick_diag *d);
 

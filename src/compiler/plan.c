@@ -1,7 +1,11 @@
 /* Memory planning: lifetime-based greedy placement of every run-time tensor in
- * one arena (memory id 1), largest first, each at the lowest 16-byte aligned
- * offset that does not overlap a tensor alive at the same time. The lower
- * bound reported beside it is the peak of live bytes over the schedule. */
+ * one arena (memory id 1): tensors are placed one by one, each at the lowest
+ * 16-byte aligned offset that does not overlap a tensor alive at the same
+ * time. The order matters, so several orders are tried (largest first, by
+ * size x lifetime, longest-lived first, earliest first) and the smallest arena
+ * wins. Graph inputs stay alive for the whole method, so a caller may set
+ * inputs once and execute many times. The lower bound reported beside the
+ * arena is the peak of live bytes over the schedule. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,16 +20,57 @@ typedef struct span {
   uint64_t offset;
 } span;
 
+/* Orders tried for the greedy placement (qsort comparators on spans). */
 static int by_size_desc(const void *a, const void *b) {
   const span *x = a, *y = b;
   if (x->size != y->size) return x->size < y->size ? 1 : -1;
   if (x->first != y->first) return x->first < y->first ? -1 : 1;
   return x->id - y->id;
 }
+static int by_area_desc(const void *a, const void *b) {
+  const span *x = a, *y = b;
+  uint64_t ax = x->size * (x->last - x->first + 1), ay = y->size * (y->last - y->first + 1);
+  if (ax != ay) return ax < ay ? 1 : -1;
+  return by_size_desc(a, b);
+}
+static int by_length_desc(const void *a, const void *b) {
+  const span *x = a, *y = b;
+  uint32_t lx = x->last - x->first, ly = y->last - y->first;
+  if (lx != ly) return lx < ly ? 1 : -1;
+  return by_size_desc(a, b);
+}
+static int by_first(const void *a, const void *b) {
+  const span *x = a, *y = b;
+  if (x->first != y->first) return x->first < y->first ? -1 : 1;
+  return by_size_desc(a, b);
+}
 
 static int by_offset(const void *a, const void *b) {
   const span *x = *(const span *const *)a, *y = *(const span *const *)b;
   return x->offset < y->offset ? -1 : x->offset > y->offset ? 1 : 0;
+}
+
+/* Places spans in their array order; returns the arena size. */
+static uint64_t place(span *sp, uint32_t count, span **placed, span **conflicts) {
+  uint64_t arena = 0;
+  uint32_t nplaced = 0;
+  for (uint32_t k = 0; k < count; k++) {
+    span *s = &sp[k];
+    uint32_t nc = 0;
+    for (uint32_t j = 0; j < nplaced; j++)
+      if (placed[j]->first <= s->last && s->first <= placed[j]->last) conflicts[nc++] = placed[j];
+    qsort(conflicts, nc, sizeof *conflicts, by_offset);
+    uint64_t off = 0;
+    for (uint32_t j = 0; j < nc; j++) {
+      if (conflicts[j]->offset >= off + s->size) break; /* fits in the gap before it */
+      uint64_t end = conflicts[j]->offset + conflicts[j]->size;
+      if (end > off) off = end;
+    }
+    s->offset = off;
+    placed[nplaced++] = s;
+    if (off + s->size > arena) arena = off + s->size;
+  }
+  return arena;
 }
 
 static void touch(span *sp, int32_t *slot, int32_t id, uint32_t step, uint32_t *count) {
@@ -64,6 +109,7 @@ wick_status wc_plan_memory(wc_graph *g, wc_plan *plan, wick_diag *d) {
   }
   for (uint32_t k = 0; k < g->num_outputs; k++)
     if (g->values[g->outputs[k]].data == NULL) touch(sp, slot, g->outputs[k], step, &count);
+  for (uint32_t k = 0; k < g->num_inputs; k++) touch(sp, slot, g->inputs[k], step, &count);
   for (uint32_t k = 0; k < count; k++)
     sp[k].size = (wc_nbytes(&g->values[sp[k].id]) + PLAN_ALIGN - 1) / PLAN_ALIGN * PLAN_ALIGN;
 
@@ -76,29 +122,27 @@ wick_status wc_plan_memory(wc_graph *g, wc_plan *plan, wick_diag *d) {
     if (live[s] > plan->lower_bound) plan->lower_bound = live[s];
   free(live);
 
-  /* Greedy placement, largest first. */
-  qsort(sp, count, sizeof *sp, by_size_desc);
+  /* Greedy placement in each order; keep the smallest arena. */
   span **placed = malloc((count ? count : 1) * sizeof(span *));
   span **conflicts = malloc((count ? count : 1) * sizeof(span *));
   if (!placed || !conflicts) abort();
-  uint32_t nplaced = 0;
-  for (uint32_t k = 0; k < count; k++) {
-    span *s = &sp[k];
-    uint32_t nc = 0;
-    for (uint32_t j = 0; j < nplaced; j++)
-      if (placed[j]->first <= s->last && s->first <= placed[j]->last) conflicts[nc++] = placed[j];
-    qsort(conflicts, nc, sizeof *conflicts, by_offset);
-    uint64_t off = 0;
-    for (uint32_t j = 0; j < nc; j++) {
-      if (conflicts[j]->offset >= off + s->size) break; /* fits in the gap before it */
-      uint64_t end = conflicts[j]->offset + conflicts[j]->size;
-      if (end > off) off = end;
+  int (*const orders[])(const void *, const void *) = {by_size_desc, by_area_desc, by_length_desc,
+                                                       by_first};
+  uint64_t best = UINT64_MAX;
+  size_t best_order = 0;
+  for (size_t o = 0; o < sizeof orders / sizeof orders[0]; o++) {
+    qsort(sp, count, sizeof *sp, orders[o]);
+    uint64_t arena = place(sp, count, placed, conflicts);
+    if (arena < best) {
+      best = arena;
+      best_order = o;
     }
-    s->offset = off;
-    placed[nplaced++] = s;
-    if (off + s->size > plan->arena_bytes) plan->arena_bytes = off + s->size;
-    g->values[s->id].mem_id = 1;
-    g->values[s->id].mem_offset = off;
+  }
+  qsort(sp, count, sizeof *sp, orders[best_order]);
+  plan->arena_bytes = place(sp, count, placed, conflicts);
+  for (uint32_t k = 0; k < count; k++) {
+    g->values[sp[k].id].mem_id = 1;
+    g->values[sp[k].id].mem_offset = sp[k].offset;
   }
   plan->num_tensors = count;
   free(placed);

@@ -426,6 +426,56 @@ static void check_conv(const conv_cfg *cf) {
   tb_free(&xa), tb_free(&wa), tb_free(&ba);
 }
 
+/* wick::convolution_act.out: the portable fused kernel equals convolution
+ * then clamp bit for bit; the optimized one (GEMM epilogue / direct
+ * depthwise clamp) is within tolerance of it. */
+static void check_conv_act(const conv_cfg *cf, wick_value lo, wick_value hi) {
+  int64_t exth = cf->dh * (cf->kh - 1) + 1, extw = cf->dw * (cf->kw - 1) + 1;
+  int64_t oh = (cf->ih + 2 * cf->ph - exth) / cf->sh + 1, ow = (cf->iw + 2 * cf->pw - extw) / cf->sw + 1;
+  tbuf x, w, b, y, yr, yu, ya, xa, wa, ba;
+  tb_init(&x, WICK_F32, 4, (const int64_t[]){cf->n, cf->cin, cf->ih, cf->iw}, true);
+  tb_init(&w, WICK_F32, 4, (const int64_t[]){cf->cout, cf->cin / cf->groups, cf->kh, cf->kw}, true);
+  tb_init(&b, WICK_F32, 1, (const int64_t[]){cf->cout}, true);
+  int64_t ys[4] = {cf->n, cf->cout, oh, ow};
+  tb_init(&y, WICK_F32, 4, ys, false);
+  tb_init(&yr, WICK_F32, 4, ys, false);
+  tb_init(&yu, WICK_F32, 4, ys, false);
+  tb_init(&ya, WICK_F32, 4, ys, false);
+  tb_abs(&xa, &x);
+  tb_abs(&wa, &w);
+  tb_abs(&ba, &b);
+  int64_t st[2] = {cf->sh, cf->sw}, pd[2] = {cf->ph, cf->pw}, dl[2] = {cf->dh, cf->dw}, op[2] = {0, 0};
+#define CONV_ACT_ARGS(X, W, B, Y)                                                              \
+  { vt(&(X).t), vt(&(W).t), cf->bias ? vt(&(B).t) : vnone(), vil(st, 2), vil(pd, 2),          \
+    vil(dl, 2), vb(false), vil(op, 2), vi(cf->groups), lo, hi, vt(&(Y).t) }
+  /* unfused reference: convolution, then clamp */
+  wick_value u[10] = {vt(&x.t), vt(&w.t), cf->bias ? vt(&b.t) : vnone(), vil(st, 2), vil(pd, 2),
+                      vil(dl, 2), vb(false), vil(op, 2), vi(cf->groups), vt(&yu.t)};
+  CHECK(run(portable("aten::convolution.out"), u, 10, NULL, false) == WICK_OK);
+  wick_value cl[4] = {vt(&yu.t), lo, hi, vt(&yu.t)};
+  CHECK(run(portable("aten::clamp.out"), cl, 4, NULL, false) == WICK_OK);
+  wick_value ref[12] = CONV_ACT_ARGS(x, w, b, yr);
+  wick_value refa[12] = CONV_ACT_ARGS(xa, wa, ba, ya);
+  CHECK(run(portable("wick::convolution_act.out"), ref, 12, NULL, false) == WICK_OK);
+  CHECK(run(portable("wick::convolution_act.out"), refa, 12, NULL, false) == WICK_OK);
+  CHECK(memcmp(yr.data, yu.data, yr.n * sizeof(float)) == 0);
+  for (int c = 0; c < g_ncfgs; c++) {
+    wko_set_isa(g_cfgs[c].isa);
+    memset(y.data, 0xff, y.n * sizeof(float));
+    wick_value args[12] = CONV_ACT_ARGS(x, w, b, y);
+    wick_status s = run(optimized("wick::convolution_act.out"), args, 12, g_cfgs[c].pool, true);
+    CHECK_MSG(s == WICK_OK, "%s", g_diag.msg);
+    char what[160];
+    snprintf(what, sizeof what, "conv_act c%lld->%lld g%lld %lldx%lld k%lld s%lld [%s]",
+             (long long)cf->cin, (long long)cf->cout, (long long)cf->groups, (long long)cf->ih,
+             (long long)cf->iw, (long long)cf->kh, (long long)cf->sw, g_cfgs[c].name);
+    if (!compare(what, y.data, yr.data, ya.data, y.n)) break;
+  }
+#undef CONV_ACT_ARGS
+  tb_free(&x), tb_free(&w), tb_free(&b), tb_free(&y), tb_free(&yr), tb_free(&yu), tb_free(&ya);
+  tb_free(&xa), tb_free(&wa), tb_free(&ba);
+}
+
 static conv_cfg random_conv(void) {
   conv_cfg c;
   int kind = rnd_int(0, 9);
@@ -756,6 +806,23 @@ int main(void) {
   for (int i = 0; i < 60; i++) {
     conv_cfg c = random_conv();
     check_conv(&c);
+  }
+
+  /* fused activations: relu (min 0) and relu6 (0, 6) on dense, depthwise
+   * (stride 1 and 2, direct AVX-512 path) and random shapes */
+  static const conv_cfg act_conv[] = {
+      {1, 8, 20, 1, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, true},
+      {1, 24, 24, 24, 19, 37, 3, 3, 1, 1, 1, 1, 1, 1, true},
+      {2, 24, 24, 24, 19, 37, 3, 3, 2, 2, 1, 1, 1, 1, false},
+      {1, 5, 5, 5, 7, 40, 5, 5, 2, 1, 2, 2, 1, 2, true},
+  };
+  for (size_t i = 0; i < sizeof act_conv / sizeof act_conv[0]; i++) {
+    check_conv_act(&act_conv[i], vd(0.0), vnone());
+    check_conv_act(&act_conv[i], vi(0), vd(0.25));
+  }
+  for (int i = 0; i < 20; i++) {
+    conv_cfg c = random_conv();
+    check_conv_act(&c, vd(-0.1), vi(1));
   }
 
   check_maxpool();

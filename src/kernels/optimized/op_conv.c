@@ -18,6 +18,7 @@
 #include "kernels/optimized/depthwise.h"
 #include "kernels/optimized/opt.h"
 #include "kernels/portable/nn_util.h"
+#include "kernels/portable/ops_nn.h"
 #include "kernels/portable/util.h"
 
 typedef struct conv_plan {
@@ -108,6 +109,8 @@ typedef struct depthwise_job {
   const conv_plan *p;
   wko_im2col geo;
   wko_depthwise_fn plane;
+  wko_depthwise_act_fn direct; /* used instead of plane when set */
+  const wko_act *act;          /* or NULL */
 } depthwise_job;
 
 static void depthwise_planes(void *ctx, size_t begin, size_t end) {
@@ -116,39 +119,53 @@ static void depthwise_planes(void *ctx, size_t begin, size_t end) {
   const int64_t in_plane = p->ih * p->iw, out_plane = p->oh * p->ow, taps = p->kh * p->kw;
   for (size_t i = begin; i < end; i++) {
     int64_t c = (int64_t)i % p->cin;
+    float *y = p->y + (int64_t)i * out_plane;
+    if (job->direct) {
+      job->direct(&job->geo, p->x + (int64_t)i * in_plane, p->w + c * taps,
+                  p->bias ? p->bias[c] : 0.0f, job->act, y);
+      continue;
+    }
     job->plane(&job->geo, p->x + (int64_t)i * in_plane, p->w + c * taps,
-               p->bias ? p->bias[c] : 0.0f, p->y + (int64_t)i * out_plane);
+               p->bias ? p->bias[c] : 0.0f, y);
+    if (job->act) wko_act_apply(job->act, y, out_plane);
   }
 }
 
 /* ---- the kernel ---------------------------------------------------------------- */
 
-WKO_KERNEL(wko_convolution_out) {
+/* The convolution (10 aten::convolution.out arguments) with an optional
+ * fused activation; false: not handled here (nothing written). */
+static bool conv_run(wick_kernel_ctx *ctx, wick_value **args, uint32_t nargs, const wko_act *act,
+                     wick_status *st) {
   conv_plan p;
-  if (!conv_plan_make(args, nargs, &p) || !is_f32_4d(args[9]))
-    return wick_op_convolution_out(ctx, args, nargs);
+  *st = WICK_OK;
+  if (!conv_plan_make(args, nargs, &p) || !is_f32_4d(args[9])) return false;
   if (!p.depthwise && p.n * p.oh * p.ow > 0 &&
       (ctx->scratch == NULL || ctx->scratch_size < conv_gemm_scratch(&p, 1)))
-    return wick_op_convolution_out(ctx, args, nargs);
+    return false;
   wick_tensor *out = args[9]->u.t;
   int64_t sizes[4] = {p.n, p.cout, p.oh, p.ow};
   wick_status s = wk_resize_out(ctx, out, 4, sizes);
-  if (s) return s;
+  if (s) {
+    *st = s;
+    return true;
+  }
   p.y = out->data;
-  if (p.n == 0) return WICK_OK;
+  if (p.n == 0) return true;
 
   if (p.depthwise) {
     size_t planes = (size_t)(p.n * p.cin);
     /* small layers are not worth waking the workers */
     bool par = p.n * p.cin * p.oh * p.ow * p.kh * p.kw >= (1 << 15);
     depthwise_job job = {&p, {NULL, p.ih, p.iw, p.kh, p.kw, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.oh, p.ow},
-                         NULL};
+                         NULL, NULL, act};
     int isa = wko_get_isa();
+    if (isa == WKO_ISA_AVX512 && (p.sw == 1 || p.sw == 2)) job.direct = wko_depthwise_direct_avx512();
     if (isa == WKO_ISA_AVX512) job.plane = wko_depthwise_avx512();
     if (job.plane == NULL && isa >= WKO_ISA_AVX2) job.plane = wko_depthwise_avx2();
     if (job.plane == NULL) job.plane = depthwise_plane_generic;
     wick_parallel_for(par ? ctx->pool : NULL, planes, depthwise_planes, &job);
-    return WICK_OK;
+    return true;
   }
 
   const int64_t icpg = p.cin / p.groups, ocpg = p.cout / p.groups;
@@ -175,8 +192,38 @@ WKO_KERNEL(wko_convolution_out) {
       gm.s = p.bias ? p.bias + g * ocpg : NULL;
       gm.s_rs = 1;
       gm.s_cs = 0;
+      gm.act.has_lo = act && act->has_lo;
+      gm.act.has_hi = act && act->has_hi;
+      gm.act.lo = act ? act->lo : 0.0f;
+      gm.act.hi = act ? act->hi : 0.0f;
       (void)wko_sgemm(&gm, ctx->pool, ctx->scratch, ctx->scratch_size); /* scratch checked above */
     }
   }
-  return WICK_OK;
+  return true;
+}
+
+WKO_KERNEL(wko_convolution_out) {
+  wick_status st;
+  if (conv_run(ctx, args, nargs, NULL, &st)) return st;
+  return wick_op_convolution_out(ctx, args, nargs);
+}
+
+/* ---- wick::convolution_act: the convolution, then clamp (GEMM epilogue) ---- */
+
+WKO_SCRATCH(wko_convolution_act_scratch) {
+  if (nargs != 12) return 0;
+  wick_value *c[10] = {args[0], args[1], args[2], args[3], args[4],
+                       args[5], args[6], args[7], args[8], args[11]};
+  return wko_convolution_scratch(c, 10);
+}
+
+WKO_KERNEL(wko_convolution_act_out) {
+  wko_act act;
+  wick_status st;
+  if (nargs == 12 && wko_act_from_args(args[9], args[10], &act)) {
+    wick_value *c[10] = {args[0], args[1], args[2], args[3], args[4],
+                         args[5], args[6], args[7], args[8], args[11]};
+    if (conv_run(ctx, c, 10, &act, &st)) return st;
+  }
+  return wick_op_wick_convolution_act_out(ctx, args, nargs);
 }

@@ -7,6 +7,7 @@
  */
 #include "kernels/optimized/opt.h"
 #include "kernels/portable/nn_util.h"
+#include "kernels/portable/ops_nn.h"
 #include "kernels/portable/util.h"
 
 static bool is_f32(const wick_value *v, int dim) {
@@ -40,6 +41,8 @@ static wko_gemm gemm_2d(const wick_tensor *a, const wick_tensor *b, wick_tensor 
   g.beta = 0.0f;
   g.s = NULL;
   g.s_rs = g.s_cs = 0;
+  g.act.has_lo = g.act.has_hi = false;
+  g.act.lo = g.act.hi = 0.0f;
   return g;
 }
 
@@ -74,23 +77,31 @@ WKO_SCRATCH(wko_addmm_scratch) {
   return wko_sgemm_scratch(a->sizes[0], b->sizes[1], a->sizes[1], wko_scratch_threads());
 }
 
-WKO_KERNEL(wko_addmm_out) {
-  if (nargs != 6) return wick_op_addmm_out(ctx, args, nargs);
+/* addmm with an optional fused activation; false: not handled (nothing written). */
+static bool addmm_run(wick_kernel_ctx *ctx, wick_value **args, const wko_act *act, wick_status *st) {
   float alpha, beta;
+  *st = WICK_OK;
   if (args[0]->kind != WICK_VAL_TENSOR || !is_f32(args[1], 2) || !is_f32(args[2], 2) ||
       !is_f32(args[5], 2) || !scalar_f32(args[3], &beta) || !scalar_f32(args[4], &alpha))
-    return wick_op_addmm_out(ctx, args, nargs);
+    return false;
   const wick_tensor *self = args[0]->u.t, *a = args[1]->u.t, *b = args[2]->u.t;
   wick_tensor *out = args[5]->u.t;
   int64_t sizes[2] = {a->sizes[0], b->sizes[1]};
   if (a->sizes[1] != b->sizes[0] || self->dtype != WICK_F32 || self->dim > 2 ||
       !wk_broadcastable_to(self, 2, sizes) || !wk_is_contig(out))
-    return wick_op_addmm_out(ctx, args, nargs);
+    return false;
+  if (a->sizes[0] > 0 && b->sizes[1] > 0 && a->sizes[1] > 0 &&
+      (ctx->scratch == NULL || ctx->scratch_size < wko_sgemm_scratch(a->sizes[0], b->sizes[1], a->sizes[1], 1)))
+    return false;
   wick_status s = wk_resize_out(ctx, out, 2, sizes);
-  if (s) return s;
+  if (s) {
+    *st = s;
+    return true;
+  }
   wko_gemm g = gemm_2d(a, b, out);
   g.alpha = alpha;
   g.beta = beta;
+  if (act) g.act = *act;
   if (beta != 0.0f) {
     /* self's strides viewed as [m, n] (0 for broadcast dims) */
     g.s = self->data;
@@ -101,9 +112,32 @@ WKO_KERNEL(wko_addmm_out) {
       g.s_cs = self->sizes[0] == 1 ? 0 : self->strides[0];
     }
   }
-  if (!wko_sgemm(&g, ctx->pool, ctx->scratch, ctx->scratch_size))
-    return wick_op_addmm_out(ctx, args, nargs);
-  return WICK_OK;
+  (void)wko_sgemm(&g, ctx->pool, ctx->scratch, ctx->scratch_size); /* scratch checked above */
+  return true;
+}
+
+WKO_KERNEL(wko_addmm_out) {
+  wick_status st;
+  if (nargs == 6 && addmm_run(ctx, args, NULL, &st)) return st;
+  return wick_op_addmm_out(ctx, args, nargs);
+}
+
+/* ---- wick::addmm_act: addmm then clamp, in the GEMM epilogue ---------------- */
+
+WKO_SCRATCH(wko_addmm_act_scratch) {
+  if (nargs != 8) return 0;
+  wick_value *m[6] = {args[0], args[1], args[2], args[3], args[4], args[7]};
+  return wko_addmm_scratch(m, 6);
+}
+
+WKO_KERNEL(wko_addmm_act_out) {
+  wko_act act;
+  wick_status st;
+  if (nargs == 8 && wko_act_from_args(args[5], args[6], &act)) {
+    wick_value *m[6] = {args[0], args[1], args[2], args[3], args[4], args[7]};
+    if (addmm_run(ctx, m, &act, &st)) return st;
+  }
+  return wick_op_wick_addmm_act_out(ctx, args, nargs);
 }
 
 /* ---- bmm: out[b] = self[b] @ mat2[b] ---------------------------------------- */
@@ -147,6 +181,8 @@ WKO_KERNEL(wko_bmm_out) {
     g.beta = 0.0f;
     g.s = NULL;
     g.s_rs = g.s_cs = 0;
+    g.act.has_lo = g.act.has_hi = false;
+    g.act.lo = g.act.hi = 0.0f;
     (void)wko_sgemm(&g, ctx->pool, ctx->scratch, ctx->scratch_size); /* scratch checked above */
   }
   return WICK_OK;

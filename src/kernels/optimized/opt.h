@@ -58,6 +58,20 @@ typedef struct wko_im2col {
   int64_t oh, ow;          /* output plane (n == oh * ow)                      */
 } wko_im2col;
 
+/* A fused activation applied last: x = x < lo ? lo : x, then x > hi ? hi : x
+ * (aten::clamp.out's result for non-NaN bounds; NaN stays NaN). */
+typedef struct wko_act {
+  bool has_lo, has_hi;
+  float lo, hi;
+} wko_act;
+
+/* (min, max) Scalar-or-None arguments as an activation: false (let the
+ * portable kernel run) for anything but Int / Double bounds that are
+ * non-NaN and inside float's range, or when both are None. */
+bool wko_act_from_args(const wick_value *lo, const wick_value *hi, wko_act *act);
+/* Applies act to y[0:n] in place. */
+void wko_act_apply(const wko_act *act, float *y, int64_t n);
+
 typedef struct wko_gemm {
   int64_t m, n, k;
   const float *a;
@@ -70,6 +84,7 @@ typedef struct wko_gemm {
   float alpha, beta;
   const float *s;
   int64_t s_rs, s_cs;
+  wko_act act;             /* clamp after alpha / beta (both false: none)      */
 } wko_gemm;
 
 /* Micro-kernel: C[0:mr, 0:nr] (=, or += when accumulate) the product of an
@@ -102,6 +117,11 @@ int wko_get_isa(void);
  * micro-kernels; NULL where not built. */
 typedef void (*wko_depthwise_fn)(const wko_im2col *p, const float *x, const float *w, float bias,
                                  float *y);
+/* AVX-512 direct depthwise plane for stride 1 or 2 (NULL where not built):
+ * bias, taps and the activation in registers, four output rows at once. */
+typedef void (*wko_depthwise_act_fn)(const wko_im2col *p, const float *x, const float *w,
+                                     float bias, const wko_act *act, float *y);
+wko_depthwise_act_fn wko_depthwise_direct_avx512(void);
 wko_depthwise_fn wko_depthwise_avx2(void);
 wko_depthwise_fn wko_depthwise_avx512(void);
 
@@ -138,6 +158,11 @@ WKO_SCRATCH(wko_addmm_scratch);
 WKO_SCRATCH(wko_bmm_scratch);
 WKO_SCRATCH(wko_convolution_scratch);
 WKO_KERNEL(wko_max_pool2d_with_indices_out);
+/* wick:: fused ops (op_conv.c, op_matmul.c) */
+WKO_KERNEL(wko_convolution_act_out);
+WKO_KERNEL(wko_addmm_act_out);
+WKO_SCRATCH(wko_convolution_act_scratch);
+WKO_SCRATCH(wko_addmm_act_scratch);
 
 
 #endif

@@ -14,6 +14,8 @@ const wick_kernel wick_optimized_kernels[] = {
     {"aten::bmm.out", "TTT", wko_bmm_out, wko_bmm_scratch},
     {"aten::convolution.out", "TTtIIIbIiT", wko_convolution_out, wko_convolution_scratch},
     {"aten::max_pool2d_with_indices.out", "TIIIIb|TT", wko_max_pool2d_with_indices_out, NULL},
+    {"wick::convolution_act.out", "TTtIIIbIissT", wko_convolution_act_out, wko_convolution_act_scratch},
+    {"wick::addmm_act.out", "TTTSSssT", wko_addmm_act_out, wko_addmm_act_scratch},
 };
 const size_t wick_optimized_kernel_count = sizeof wick_optimized_kernels / sizeof wick_optimized_kernels[0];
 

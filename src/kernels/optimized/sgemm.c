@@ -219,26 +219,63 @@ static void pack_b_im2col(const wko_gemm *g, int nr, int64_t p0, int64_t kc, int
 
 /* ---- epilogue ------------------------------------------------------------------ */
 
-/* C tile [i0:i0+mr, j0:j0+nr] = alpha * C + beta * S, the way the portable
- * addmm rounds (alpha 1 and beta 1 skip their multiplication). */
+/* C tile [i0:i0+mr, j0:j0+nr] = act(alpha * C + beta * S), the way the
+ * portable addmm rounds (alpha 1 and beta 1 skip their multiplication). */
 static void epilogue(const wko_gemm *g, float *c, int64_t i0, int64_t j0, int64_t mr, int64_t nr) {
   const float al = g->alpha, be = g->beta;
   const float *s = be != 0.0f ? g->s : NULL;
-  if (al == 1.0f && s == NULL) return;
+  const bool act = g->act.has_lo || g->act.has_hi;
+  if (al == 1.0f && s == NULL && !act) return;
   for (int64_t r = 0; r < mr; r++) {
     float *crow = c + r * g->ldc;
     if (al != 1.0f)
       for (int64_t q = 0; q < nr; q++) crow[q] *= al;
-    if (s == NULL) continue;
-    const float *srow = s + (i0 + r) * g->s_rs + j0 * g->s_cs;
-    if (g->s_cs == 0) {
-      float v = be == 1.0f ? srow[0] : be * srow[0];
-      for (int64_t q = 0; q < nr; q++) crow[q] += v;
-    } else if (be == 1.0f) {
-      for (int64_t q = 0; q < nr; q++) crow[q] += srow[q * g->s_cs];
-    } else {
-      for (int64_t q = 0; q < nr; q++) crow[q] += be * srow[q * g->s_cs];
+    if (s != NULL) {
+      const float *srow = s + (i0 + r) * g->s_rs + j0 * g->s_cs;
+      if (g->s_cs == 0) {
+        float v = be == 1.0f ? srow[0] : be * srow[0];
+        for (int64_t q = 0; q < nr; q++) crow[q] += v;
+      } else if (be == 1.0f) {
+        for (int64_t q = 0; q < nr; q++) crow[q] += srow[q * g->s_cs];
+      } else {
+        for (int64_t q = 0; q < nr; q++) crow[q] += be * srow[q * g->s_cs];
+      }
     }
+    if (act) wko_act_apply(&g->act, crow, nr);
+  }
+}
+
+bool wko_act_from_args(const wick_value *lo, const wick_value *hi, wko_act *act) {
+  const wick_value *b[2] = {lo, hi};
+  bool has[2] = {false, false};
+  float v[2] = {0.0f, 0.0f};
+  for (int i = 0; i < 2; i++) {
+    double d;
+    if (b[i]->kind == WICK_VAL_NONE) continue;
+    if (b[i]->kind == WICK_VAL_INT) d = (double)b[i]->u.i;
+    else if (b[i]->kind == WICK_VAL_DOUBLE) d = b[i]->u.d;
+    else return false;
+    if (!(d >= -3.4028234663852886e38 && d <= 3.4028234663852886e38)) return false; /* NaN, inf, overflow */
+    if (b[i]->kind == WICK_VAL_INT && (d > 16777216.0 || d < -16777216.0)) return false;
+    has[i] = true;
+    v[i] = (float)d;
+  }
+  if (!has[0] && !has[1]) return false;
+  act->has_lo = has[0];
+  act->has_hi = has[1];
+  act->lo = v[0];
+  act->hi = v[1];
+  return true;
+}
+
+void wko_act_apply(const wko_act *act, float *y, int64_t n) {
+  if (act->has_lo) {
+    const float lo = act->lo;
+    for (int64_t i = 0; i < n; i++) y[i] = y[i] < lo ? lo : y[i];
+  }
+  if (act->has_hi) {
+    const float hi = act->hi;
+    for (int64_t i = 0; i < n; i++) y[i] = y[i] > hi ? hi : y[i];
   }
 }
 

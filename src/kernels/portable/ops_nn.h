@@ -26,4 +26,9 @@ WK_NN_KERNEL(wick_op_cumsum_out);
 WK_NN_KERNEL(wick_op_bmm_out);
 WK_NN_KERNEL(wick_op_pixel_shuffle_out);
 
+/* wick:: fused operators (op_wick_fused.c) */
+WK_NN_KERNEL(wick_op_wick_convolution_act_out);
+WK_NN_KERNEL(wick_op_wick_addmm_act_out);
+WK_NN_KERNEL(wick_op_wick_add_act_out);
+
 #endif
