@@ -120,10 +120,11 @@ class DecoderLayer(nn.Module):
         self.ff = FeedForward(c.d_model, c.ffn, c.act_dropout)
         self.drop = nn.Dropout(c.dropout)
 
-    def forward(self, x, self_k, self_v, self_bias, cross_k, cross_v, cross_bias):
-        """x [B,N,D]; self_k/v [B,H,Nk,Dh] (already containing this step's keys)."""
+    def forward(self, x, y, self_k, self_v, self_bias, cross_k, cross_v, cross_bias):
+        """x [B,N,D] residual stream, y = ln1(x) (already used for this step's keys/values);
+        self_k/v [B,H,Nk,Dh] include this step's keys/values; cross_k/v [B,H,S,Dh]."""
         sa, ca = self.self_attn, self.cross_attn
-        x = x + self.drop(sa.attend(sa.split(sa.q(self.ln1(x))), self_k, self_v, self_bias))
+        x = x + self.drop(sa.attend(sa.split(sa.q(y)), self_k, self_v, self_bias))
         x = x + self.drop(ca.attend(ca.split(ca.q(self.ln2(x))), cross_k, cross_v, cross_bias))
         return x + self.drop(self.ff(self.ln3(x)))
 
@@ -179,10 +180,8 @@ class Transformer(nn.Module):
             sa, ca = layer.self_attn, layer.cross_attn
             y = layer.ln1(x)
             k, v = sa.split(sa.k(y)), sa.split(sa.v(y))
-            x = x + layer.drop(sa.attend(sa.split(sa.q(y)), k, v, self_bias))
             ck, cv = ca.split(ca.k(memory)), ca.split(ca.v(memory))
-            x = x + layer.drop(ca.attend(ca.split(ca.q(layer.ln2(x))), ck, cv, cross_bias))
-            x = x + layer.drop(layer.ff(layer.ln3(x)))
+            x = layer(x, y, k, v, self_bias, ck, cv, cross_bias)
         return self.logits(x)
 
     # ---- incremental (export) path --------------------------------------
@@ -225,15 +224,8 @@ class Transformer(nn.Module):
             v = self_v[i] * kw + sa.split(sa.v(y)) * w
             new_k.append(k)
             new_v.append(v)
-            x = self._dec_layer_step(layer, x, y, k, v, self_bias, cross_k[i], cross_v[i], cross_bias)
+            x = layer(x, y, k, v, self_bias, cross_k[i], cross_v[i], cross_bias)
         return self.logits(x)[:, 0, :], torch.stack(new_k), torch.stack(new_v)
-
-    @staticmethod
-    def _dec_layer_step(layer, x, y, k, v, self_bias, ck, cv, cross_bias):
-        sa, ca = layer.self_attn, layer.cross_attn
-        x = x + layer.drop(sa.attend(sa.split(sa.q(y)), k, v, self_bias))
-        x = x + layer.drop(ca.attend(ca.split(ca.q(layer.ln2(x))), ck, cv, cross_bias))
-        return x + layer.drop(layer.ff(layer.ln3(x)))
 
 
 @torch.no_grad()
