@@ -46,17 +46,24 @@ static wko_gemm gemm_2d(const wick_tensor *a, const wick_tensor *b, wick_tensor 
   return g;
 }
 
+/* Products this small run faster in the portable kernels' direct loops
+ * than through packing (e.g. the 3x3 addmm of ExecuTorch's linear.pte). */
+#define WKO_SMALL_GEMM 4096
+static bool small_gemm(int64_t m, int64_t n, int64_t k) { return m * n * k < WKO_SMALL_GEMM; }
+
 /* ---- mm ------------------------------------------------------------------- */
 
 WKO_SCRATCH(wko_mm_scratch) {
   if (nargs != 3 || !is_f32(args[0], 2) || !is_f32(args[1], 2)) return 0;
   const wick_tensor *a = args[0]->u.t, *b = args[1]->u.t;
+  if (small_gemm(a->sizes[0], b->sizes[1], a->sizes[1])) return 0;
   return wko_sgemm_scratch(a->sizes[0], b->sizes[1], a->sizes[1], wko_scratch_threads());
 }
 
 WKO_KERNEL(wko_mm_out) {
   if (nargs != 3 || !is_f32(args[0], 2) || !is_f32(args[1], 2) || !is_f32(args[2], 2) ||
-      args[0]->u.t->sizes[1] != args[1]->u.t->sizes[0] || !wk_is_contig(args[2]->u.t))
+      args[0]->u.t->sizes[1] != args[1]->u.t->sizes[0] || !wk_is_contig(args[2]->u.t) ||
+      small_gemm(args[0]->u.t->sizes[0], args[1]->u.t->sizes[1], args[0]->u.t->sizes[1]))
     return wick_op_mm_out(ctx, args, nargs);
   const wick_tensor *a = args[0]->u.t, *b = args[1]->u.t;
   wick_tensor *out = args[2]->u.t;
@@ -74,6 +81,7 @@ WKO_KERNEL(wko_mm_out) {
 WKO_SCRATCH(wko_addmm_scratch) {
   if (nargs != 6 || !is_f32(args[1], 2) || !is_f32(args[2], 2)) return 0;
   const wick_tensor *a = args[1]->u.t, *b = args[2]->u.t;
+  if (small_gemm(a->sizes[0], b->sizes[1], a->sizes[1])) return 0;
   return wko_sgemm_scratch(a->sizes[0], b->sizes[1], a->sizes[1], wko_scratch_threads());
 }
 
@@ -88,7 +96,8 @@ static bool addmm_run(wick_kernel_ctx *ctx, wick_value **args, const wko_act *ac
   wick_tensor *out = args[5]->u.t;
   int64_t sizes[2] = {a->sizes[0], b->sizes[1]};
   if (a->sizes[1] != b->sizes[0] || self->dtype != WICK_F32 || self->dim > 2 ||
-      !wk_broadcastable_to(self, 2, sizes) || !wk_is_contig(out))
+      !wk_broadcastable_to(self, 2, sizes) || !wk_is_contig(out) ||
+      (act == NULL && small_gemm(a->sizes[0], b->sizes[1], a->sizes[1])))
     return false;
   if (a->sizes[0] > 0 && b->sizes[1] > 0 && a->sizes[1] > 0 &&
       (ctx->scratch == NULL || ctx->scratch_size < wko_sgemm_scratch(a->sizes[0], b->sizes[1], a->sizes[1], 1)))
