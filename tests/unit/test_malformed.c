@@ -28,7 +28,6 @@
 #include "wick/wick.h"
 
 /* Optional runtime hook (not in the public header yet): bound loops. */
-extern void wick_method_set_step_limit(wick_method *m, uint64_t limit) __attribute__((weak));
 /* Sanitizer runtime hook, present in ASan/UBSan builds. */
 extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 
@@ -181,7 +180,7 @@ static bool exercise_program(const uint8_t *buf, size_t n, const wick_data_map *
     s = wick_method_load_alloc(&p, name, &lm, &d);
     expect_message(s, &d, "wick_method_load_alloc");
     if (s != WICK_OK) continue;
-    if (wick_method_set_step_limit) wick_method_set_step_limit(lm.method, 100000);
+    wick_method_set_step_limit(lm.method, 100000);
     wick_diag_clear(&d);
     s = set_ones_inputs(lm.method, &d);
     expect_message(s, &d, "set_input");
