@@ -40,7 +40,7 @@ static void distinct_outputs(wc_graph *g) {
 static wick_status check_kernels(const wc_graph *g, wick_diag *d) {
   for (uint32_t i = 0; i < g->num_nodes; i++) {
     const wc_node *n = &g->nodes[i];
-    if (n->dead || wick_find_kernel(n->op)) continue;
+    if (n->dead || wc_is_control(n) || wick_find_kernel(n->op)) continue;
     return wick_diag_set(d, WICK_ERR_MISSING_KERNEL,
                          "%s lowers to %s, which has no kernel in this build of wick",
                          n->origin ? n->origin : "a node", n->op);

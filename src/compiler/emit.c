@@ -79,11 +79,30 @@ wick_status wc_emit_pte(wc_graph *g, const wc_plan *plan, const wick_convert_opt
   wick_pte_set_inputs(e.m, io, g->num_inputs);
   uint32_t count = 0;
   int32_t args[64];
+  /* Instruction index of every node (labels: the next instruction), for jumps. */
+  int32_t *at = malloc((g->num_nodes + 1) * sizeof(int32_t));
+  if (!at) abort();
+  int32_t next = 0;
+  for (uint32_t i = 0; i < g->num_nodes; i++) {
+    at[i] = next;
+    if (!g->nodes[i].dead && !wc_is_label(&g->nodes[i])) next++;
+  }
   for (uint32_t i = 0; i < g->num_nodes; i++) {
     const wc_node *n = &g->nodes[i];
-    if (n->dead) continue;
+    if (n->dead || wc_is_label(n)) continue;
+    if (strcmp(n->op, WC_OP_JUMP_FALSE) == 0) {
+      int32_t label = (int32_t)g->values[n->args[1]].i;
+      wick_pte_jump_false(e.m, ev(&e, n->args[0]), at[label]);
+      continue;
+    }
+    if (strcmp(n->op, WC_OP_MOVE) == 0) {
+      int32_t from = ev(&e, n->args[0]);
+      wick_pte_move(e.m, from, ev(&e, n->args[1]));
+      continue;
+    }
     if (n->nargs + n->nouts > 64) {
       free(io);
+      free(at);
       free(e.ev);
       wick_pte_writer_free(e.w);
       return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED, "%s: too many arguments", n->op);
@@ -102,6 +121,7 @@ wick_status wc_emit_pte(wc_graph *g, const wc_plan *plan, const wick_convert_opt
     wick_pte_kernel_named(e.m, name, dot ? dot + 1 : "", args, na);
     count++;
   }
+  free(at);
   for (uint32_t k = 0; k < g->num_outputs; k++) io[k] = ev(&e, g->outputs[k]);
   wick_pte_set_outputs(e.m, io, g->num_outputs);
   free(io);

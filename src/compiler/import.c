@@ -311,7 +311,8 @@ int imp_promote(int a, int b) {
 /* ---- the import driver ---- */
 
 static const imp_op *find_lowering(const char *op_type) {
-  const imp_op *tables[] = {wc_lower_core, wc_lower_shape, wc_lower_nn, wc_lower_math};
+  const imp_op *tables[] = {wc_lower_core, wc_lower_shape, wc_lower_nn, wc_lower_math,
+                            wc_lower_control};
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
     for (const imp_op *o = tables[t]; o->op_type; o++)
       if (strcmp(o->op_type, op_type) == 0) return o;
@@ -342,9 +343,8 @@ static bool pinned_shape(const wick_convert_options *opt, const char *name, int 
   return false;
 }
 
-static wick_status import_inputs(wc_import *im) {
-  const wick_onnx_graph *og = &im->model->graph;
-  /* Initializers become constants. */
+/* Initializers become constants. */
+static wick_status import_initializers(wc_import *im, const wick_onnx_graph *og) {
   for (uint32_t i = 0; i < og->num_initializers; i++) {
     const wick_onnx_tensor *t = &og->initializers[i];
     wick_onnx_array a;
@@ -361,6 +361,13 @@ static wick_status import_inputs(wc_import *im) {
     imp_bind(im, t->name, id);
     wick_onnx_array_free(&a);
   }
+  return WICK_OK;
+}
+
+static wick_status import_inputs(wc_import *im) {
+  const wick_onnx_graph *og = &im->model->graph;
+  wick_status si = import_initializers(im, og);
+  if (si != WICK_OK) return si;
   /* Graph inputs that are not initializers are the method's inputs. */
   for (uint32_t i = 0; i < og->num_inputs; i++) {
     const wick_onnx_value_info *vi = &og->inputs[i];
@@ -405,6 +412,57 @@ static wick_status import_inputs(wc_import *im) {
   return WICK_OK;
 }
 
+/* Lowers the nodes of og in order; `scope` prefixes node origins ("" for
+ * the main graph, "node 3 (If) then_branch " inside a subgraph). */
+static wick_status import_nodes(wc_import *im, const wick_onnx_graph *og, const char *scope) {
+  wick_status s = WICK_OK;
+  for (uint32_t i = 0; s == WICK_OK && i < og->num_nodes; i++) {
+    const wick_onnx_node *n = &og->nodes[i];
+    snprintf(im->origin, sizeof im->origin, "%snode %u (%s%s%s%s)", scope, i, n->op_type,
+             n->name[0] ? " '" : "", n->name, n->name[0] ? "'" : "");
+    if (!wick_onnx_is_default_domain(n->domain)) {
+      s = imp_fail(im, WICK_ERR_NOT_SUPPORTED, "operator domain '%s' is not supported",
+                   n->domain);
+      break;
+    }
+    const imp_op *op = find_lowering(n->op_type);
+    if (op == NULL) {
+      s = imp_fail(im, WICK_ERR_NOT_SUPPORTED,
+                   "ONNX operator %s (opset %lld) is not supported by wick convert yet",
+                   n->op_type, (long long)im->opset);
+      break;
+    }
+    s = op->fn(im, n);
+    if (s == WICK_OK && imp_failed(im)) s = im->d->status;
+    if (s == WICK_OK) /* every output must be bound */
+      for (uint32_t k = 0; k < n->num_outputs; k++)
+        if (n->outputs[k][0] && imp_lookup(im, n->outputs[k]) < 0) {
+          s = imp_fail(im, WICK_ERR_NOT_SUPPORTED, "output %u ('%s') is not supported", k,
+                       n->outputs[k]);
+          break;
+        }
+  }
+  return s;
+}
+
+wick_status imp_subgraph(wc_import *im, const wick_onnx_graph *sg, const char *scope,
+                         int32_t *outs) {
+  if (imp_failed(im)) return im->d->status;
+  char outer[sizeof im->origin], prefix[sizeof im->origin + 64];
+  memcpy(outer, im->origin, sizeof outer);
+  snprintf(prefix, sizeof prefix, "%.*s %.40s: ", (int)(sizeof im->origin - 48), outer, scope);
+  wick_status s = import_initializers(im, sg);
+  if (s == WICK_OK) s = import_nodes(im, sg, prefix);
+  memcpy(im->origin, outer, sizeof outer);
+  for (uint32_t k = 0; s == WICK_OK && k < sg->num_outputs; k++) {
+    outs[k] = imp_lookup(im, sg->outputs[k].name);
+    if (outs[k] < 0)
+      s = imp_fail(im, WICK_ERR_MALFORMED, "%s output '%s' is never produced", scope,
+                   sg->outputs[k].name);
+  }
+  return s;
+}
+
 wick_status wc_import_onnx(const wick_onnx_model *model, const wick_convert_options *opt,
                            wc_graph *g, uint32_t *folded, wick_diag *d) {
   wc_import im;
@@ -418,32 +476,7 @@ wick_status wc_import_onnx(const wick_onnx_model *model, const wick_convert_opti
   if (!model->has_graph) return wick_diag_set(d, WICK_ERR_MALFORMED, "model has no graph");
   wick_status s = import_inputs(&im);
   const wick_onnx_graph *og = &model->graph;
-  for (uint32_t i = 0; s == WICK_OK && i < og->num_nodes; i++) {
-    const wick_onnx_node *n = &og->nodes[i];
-    snprintf(im.origin, sizeof im.origin, "node %u (%s%s%s%s)", i, n->op_type,
-             n->name[0] ? " '" : "", n->name, n->name[0] ? "'" : "");
-    if (!wick_onnx_is_default_domain(n->domain)) {
-      s = imp_fail(&im, WICK_ERR_NOT_SUPPORTED, "operator domain '%s' is not supported",
-                   n->domain);
-      break;
-    }
-    const imp_op *op = find_lowering(n->op_type);
-    if (op == NULL) {
-      s = imp_fail(&im, WICK_ERR_NOT_SUPPORTED,
-                   "ONNX operator %s (opset %lld) is not supported by wick convert yet",
-                   n->op_type, (long long)im.opset);
-      break;
-    }
-    s = op->fn(&im, n);
-    if (s == WICK_OK && imp_failed(&im)) s = d->status;
-    if (s == WICK_OK) /* every output must be bound */
-      for (uint32_t k = 0; k < n->num_outputs; k++)
-        if (n->outputs[k][0] && imp_lookup(&im, n->outputs[k]) < 0) {
-          s = imp_fail(&im, WICK_ERR_NOT_SUPPORTED, "output %u ('%s') is not supported", k,
-                       n->outputs[k]);
-          break;
-        }
-  }
+  if (s == WICK_OK) s = import_nodes(&im, og, "");
   for (uint32_t i = 0; s == WICK_OK && i < og->num_outputs; i++) {
     int32_t id = imp_lookup(&im, og->outputs[i].name);
     if (id < 0) {

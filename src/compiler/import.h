@@ -41,6 +41,16 @@ extern const imp_op wc_lower_core[];
 extern const imp_op wc_lower_shape[];
 extern const imp_op wc_lower_nn[];
 extern const imp_op wc_lower_math[];
+extern const imp_op wc_lower_control[];
+
+/* ---- subgraphs (If branches, Loop bodies) ---- */
+/* Imports subgraph `sg` inline into the current graph: its initializers
+ * become constants and its nodes are lowered in order, with the current name
+ * table (outer-scope values resolve by name). The caller binds the
+ * subgraph's inputs first. `scope` names it in messages ("then_branch").
+ * Writes the ids of its outputs to outs (sg->num_outputs entries). */
+wick_status imp_subgraph(wc_import *im, const wick_onnx_graph *sg, const char *scope,
+                         int32_t *outs);
 
 /* ---- names ---- */
 void imp_bind(wc_import *im, const char *name, int32_t id);

@@ -184,6 +184,16 @@ int32_t wc_node_add(wc_graph *g, const char *op, const int32_t *args, uint32_t n
   return ni;
 }
 
+bool wc_is_control(const wc_node *n) {
+  return strcmp(n->op, WC_OP_JUMP_FALSE) == 0 || strcmp(n->op, WC_OP_MOVE) == 0 ||
+         wc_is_label(n);
+}
+
+bool wc_is_label(const wc_node *n) {
+  return strcmp(n->op, WC_OP_LABEL) == 0 || strcmp(n->op, WC_OP_LOOP_BEGIN) == 0 ||
+         strcmp(n->op, WC_OP_LOOP_END) == 0;
+}
+
 size_t wc_numel(const wc_value *v) {
   size_t n = 1;
   for (int k = 0; k < v->rank; k++) n *= (size_t)v->dims[k];

@@ -94,6 +94,32 @@ int32_t wc_tensor_like(wc_graph *g, int32_t like);
 int32_t wc_node_add(wc_graph *g, const char *op, const int32_t *args, uint32_t nargs,
                     uint32_t nouts);
 
+/* ---- control flow (src/compiler/lower_control.c) ----
+ * Control nodes emit as ExecuTorch MoveCall / JumpFalseCall instead of a
+ * KernelCall; labels emit nothing. A label is referred to by an Int value
+ * holding the label's node index, resolved to an instruction index at
+ * emission:
+ *   wick::jump_false [cond, label]  jump to label when cond (a Bool, or a bool
+ *                                   tensor: all true) is false; a constant
+ *                                   false Bool makes an unconditional jump
+ *   wick::move       [from, to]     the EValue `to` becomes `from` (aliases
+ *                                   its tensor; nouts 1)
+ *   wick::label      []             a jump target
+ *   wick::loop_begin [] / wick::loop_end []
+ *                                   labels that also bound a loop body: the
+ *                                   planner keeps every tensor touched inside
+ *                                   alive across the whole region
+ * Passes keep control nodes live (wc_dce). */
+#define WC_OP_JUMP_FALSE "wick::jump_false"
+#define WC_OP_MOVE "wick::move"
+#define WC_OP_LABEL "wick::label"
+#define WC_OP_LOOP_BEGIN "wick::loop_begin"
+#define WC_OP_LOOP_END "wick::loop_end"
+/* True for the control nodes above. */
+bool wc_is_control(const wc_node *n);
+/* True for nodes that emit no instruction (labels). */
+bool wc_is_label(const wc_node *n);
+
 /* ---- queries ---- */
 static inline wc_value *wc_val(wc_graph *g, int32_t id) { return &g->values[id]; }
 size_t wc_numel(const wc_value *v);

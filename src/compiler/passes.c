@@ -44,7 +44,9 @@ uint32_t wc_dce(wc_graph *g) {
     wc_count_uses(g);
     for (uint32_t i = g->num_nodes; i-- > 0;) {
       wc_node *n = &g->nodes[i];
-      if (n->dead || node_output_used(g, n)) continue;
+      /* Control nodes stay: jumps and labels write nothing, and a move's
+       * destination is read through aliasing the use counts cannot see. */
+      if (n->dead || wc_is_control(n) || node_output_used(g, n)) continue;
       n->dead = true;
       removed++;
       changed = true;

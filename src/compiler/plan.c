@@ -85,6 +85,59 @@ static void touch(span *sp, int32_t *slot, int32_t id, uint32_t step, uint32_t *
   if (step > s->last) s->last = step;
 }
 
+static void widen(span *s, uint32_t first, uint32_t last, bool *changed) {
+  if (first < s->first) s->first = first, *changed = true;
+  if (last > s->last) s->last = last, *changed = true;
+}
+
+/* Control flow (lower_control.c): the schedule is no longer straight-line.
+ * - A loop body runs again after its end: every tensor touched between
+ *   wick::loop_begin and wick::loop_end stays alive across the whole region
+ *   (values from before the loop and loop-carried buffers included).
+ * - wick::move(from, to) makes `to` alias from's tensor: from's memory must
+ *   live as long as `to` is read, and `to` from the move on.
+ * Repeated until nothing changes (moves inside loops, nested regions). */
+static void extend_control(wc_graph *g, span *sp, int32_t *slot) {
+  uint32_t nb = 0, *begin = malloc((g->num_nodes + 1) * sizeof(uint32_t));
+  uint32_t *region_first = malloc((g->num_nodes + 1) * sizeof(uint32_t));
+  uint32_t *region_last = malloc((g->num_nodes + 1) * sizeof(uint32_t));
+  if (!begin || !region_first || !region_last) abort();
+  uint32_t nregions = 0, step = 1;
+  bool any_move = false;
+  for (uint32_t i = 0; i < g->num_nodes; i++) {
+    const wc_node *n = &g->nodes[i];
+    if (n->dead) continue;
+    if (strcmp(n->op, WC_OP_LOOP_BEGIN) == 0) begin[nb++] = step;
+    if (strcmp(n->op, WC_OP_LOOP_END) == 0 && nb > 0) {
+      region_first[nregions] = begin[--nb];
+      region_last[nregions++] = step;
+    }
+    if (strcmp(n->op, WC_OP_MOVE) == 0) any_move = true;
+    step++;
+  }
+  bool changed = nregions > 0 || any_move;
+  while (changed) {
+    changed = false;
+    for (uint32_t r = 0; r < nregions; r++)
+      for (uint32_t i = 0; i < g->num_values; i++) {
+        if (slot[i] < 0) continue;
+        span *s = &sp[slot[i]];
+        if (s->first <= region_last[r] && region_first[r] <= s->last)
+          widen(s, region_first[r], region_last[r], &changed);
+      }
+    for (uint32_t i = 0; i < g->num_nodes; i++) {
+      const wc_node *n = &g->nodes[i];
+      if (n->dead || strcmp(n->op, WC_OP_MOVE) != 0) continue;
+      int32_t f = slot[n->args[0]], t = slot[n->args[1]];
+      if (t < 0) continue;
+      if (f >= 0) widen(&sp[f], sp[f].first, sp[t].last, &changed);
+    }
+  }
+  free(begin);
+  free(region_first);
+  free(region_last);
+}
+
 wick_status wc_plan_memory(wc_graph *g, wc_plan *plan, wick_diag *d) {
   (void)d;
   memset(plan, 0, sizeof *plan);
@@ -110,6 +163,7 @@ wick_status wc_plan_memory(wc_graph *g, wc_plan *plan, wick_diag *d) {
   for (uint32_t k = 0; k < g->num_outputs; k++)
     if (g->values[g->outputs[k]].data == NULL) touch(sp, slot, g->outputs[k], step, &count);
   for (uint32_t k = 0; k < g->num_inputs; k++) touch(sp, slot, g->inputs[k], step, &count);
+  extend_control(g, sp, slot);
   for (uint32_t k = 0; k < count; k++)
     sp[k].size = (wc_nbytes(&g->values[sp[k].id]) + PLAN_ALIGN - 1) / PLAN_ALIGN * PLAN_ALIGN;
 
