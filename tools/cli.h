@@ -25,6 +25,7 @@ int cmd_bench_llm(int argc, char **argv);
 struct wick_llm;
 int cli_llm_open(struct wick_llm *llm, const char *path, void **owned);
 int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill);
+int cli_convert_gguf(const char *model, const char *out, int32_t max_prefill);
 int cmd_profile(int argc, char **argv);
 
 /* ---- errors ----

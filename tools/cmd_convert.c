@@ -10,7 +10,7 @@
 #include "wick/llm.h"
 
 static const char kUsage[] =
-    "wick convert MODEL.onnx|MODEL.bin -o OUT.pte [--input-shape NAME=DxDx...]... "
+    "wick convert MODEL.onnx|MODEL.bin|MODEL.gguf -o OUT.pte [--input-shape NAME=DxDx...]... "
     "[--bundle-inputs A.npy ...] [--no-optimize] [--inline-constants] [-v|-vv] "
     "[--quantize int8 (--calib DIR | --calib-random N) [--observer minmax|ema|percentile|kl] "
     "[--min-sqnr DB] [--report]]";
@@ -18,8 +18,10 @@ static const char kUsage[] =
 static void help(void) {
   printf("usage: %s\n"
          "\n"
-         "Converts an ONNX model (e.g. from torch.onnx.export), or a llama2.c\n"
-         "checkpoint (.bin, with a KV cache in the program), into an ExecuTorch\n"
+         "Converts an ONNX model (e.g. from torch.onnx.export), a llama2.c\n"
+         "checkpoint (.bin) or a GGUF llama model (.gguf: F32/F16/BF16/Q8_0/Q4_0/\n"
+         "Q4_1 tensors, dequantized to float32; both LLM kinds get a KV cache in\n"
+         "the program; the LLM options below do not apply), into an ExecuTorch\n"
          "program: the graph is imported, constant-folded with wick's own kernels,\n"
          "optimized (Conv+BatchNorm folding, MatMul+Add -> addmm, view/transpose\n"
          "cleanup, dead code), memory-planned, and written as a .pte whose\n"
@@ -269,6 +271,7 @@ int cmd_convert(int argc, char **argv) {
   }
   if (model == NULL) return cli_usage_error("convert", kUsage, "no model given");
   if (out == NULL) return cli_usage_error("convert", kUsage, "no output given (-o FILE)");
+  if (wick_llm_is_gguf(model)) return cli_convert_gguf(model, out, 0);
   if (wick_llm_is_llama2c_checkpoint(model)) return cli_convert_llama2c(model, out, 0);
   if (opt.quantize == WICK_QUANT_NONE &&
       (opt.calib_dir || opt.calib_random || opt.observer || opt.quant_report || opt.min_sqnr_db > 0))

@@ -1,5 +1,6 @@
 /* wick generate: text generation with an LLM program (wick_llm_convert_llama2c
- * output, or a llama2.c checkpoint converted on the fly). */
+ * / wick_llm_convert_gguf output, or a llama2.c checkpoint or GGUF model
+ * converted on the fly). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,7 +10,7 @@
 #include "wick/llm.h"
 
 static const char kUsage[] =
-    "wick generate MODEL.pte --tokenizer TOK.bin [--prompt TEXT] [-n N] [--temperature T] "
+    "wick generate MODEL.pte|MODEL.bin|MODEL.gguf [--tokenizer TOK.bin|MODEL.gguf] [--prompt TEXT] [-n N] [--temperature T] "
     "[--top-p P] [--seed S] [--json]";
 
 static void help(void) {
@@ -20,9 +21,11 @@ static void help(void) {
          "time, streaming the text to stdout (the prompt is echoed first). Stops\n"
          "after N tokens, at EOS/BOS, or when the context is full.\n"
          "\n"
-         "  MODEL                 a .pte from `wick convert CKPT.bin`, or a llama2.c\n"
-         "                        checkpoint (converted in memory)\n"
-         "  --tokenizer FILE      llama2.c tokenizer.bin (required)\n"
+         "  MODEL                 a .pte from `wick convert`, or a llama2.c checkpoint\n"
+         "                        or GGUF llama model (converted in memory)\n"
+         "  --tokenizer FILE      llama2.c tokenizer.bin, or a GGUF file whose\n"
+         "                        tokenizer.ggml.* metadata is used (required unless\n"
+         "                        MODEL is a GGUF file, whose tokenizer is the default)\n"
          "  --prompt TEXT         prompt (default: empty, i.e. BOS only)\n"
          "  -n N                  new tokens at most (default 256; 0: until the\n"
          "                        context is full)\n"
@@ -62,11 +65,13 @@ int cli_llm_open(wick_llm *llm, const char *path, void **owned) {
   wick_diag d;
   wick_diag_clear(&d);
   *owned = NULL;
-  if (wick_llm_is_llama2c_checkpoint(path)) {
+  bool gguf = wick_llm_is_gguf(path);
+  if (gguf || wick_llm_is_llama2c_checkpoint(path)) {
     uint8_t *pte = NULL;
     size_t n = 0;
-    if (wick_llm_convert_llama2c(path, NULL, &pte, &n, &d) != WICK_OK)
-      return cli_error("%s", d.msg);
+    wick_status s = gguf ? wick_llm_convert_gguf(path, NULL, &pte, &n, NULL, &d)
+                         : wick_llm_convert_llama2c(path, NULL, &pte, &n, &d);
+    if (s != WICK_OK) return cli_error("%s", d.msg);
     void *img = NULL;
     if (posix_memalign(&img, 64, n) != 0) {
       free(pte);
@@ -133,6 +138,7 @@ int cmd_generate(int argc, char **argv) {
     }
   }
   if (model == NULL) return cli_usage_error("generate", kUsage, "no model given");
+  if (tok_path == NULL && wick_llm_is_gguf(model)) tok_path = model;
   if (tok_path == NULL)
     return cli_usage_error("generate", kUsage, "no tokenizer given (--tokenizer FILE)");
   if (!seed_given) seed = (uint64_t)time(NULL);
@@ -147,7 +153,7 @@ int cmd_generate(int argc, char **argv) {
   wick_sampler s;
   memset(&tok, 0, sizeof tok);
   memset(&s, 0, sizeof s);
-  if (wick_tokenizer_load_file(&tok, tok_path, (int32_t)llm.vocab_size, &d) != WICK_OK) {
+  if (wick_tokenizer_load_any_file(&tok, tok_path, (int32_t)llm.vocab_size, &d) != WICK_OK) {
     cli_error("%s", d.msg);
     goto done;
   }
@@ -214,6 +220,51 @@ int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill)
               (int)c.n_kv_heads, (int)c.vocab_size, (int)c.seq_len,
               c.shared_classifier ? "shared" : "separate");
     wick_file_close(&f);
+  }
+  free(pte);
+  return rc;
+}
+
+/* `wick convert MODEL.gguf -o OUT.pte` (called by cmd_convert when the
+ * file has the GGUF magic). */
+int cli_convert_gguf(const char *model, const char *out, int32_t max_prefill) {
+  wick_diag d;
+  wick_diag_clear(&d);
+  wick_llm_convert_options o = {.max_prefill = max_prefill};
+  wick_gguf_model_info mi;
+  uint8_t *pte = NULL;
+  size_t n = 0;
+  if (wick_llm_convert_gguf(model, &o, &pte, &n, &mi, &d) != WICK_OK)
+    return cli_error("%s", d.msg);
+  int rc = 0;
+  if (wick_write_file(out, pte, n, &d) != WICK_OK) {
+    rc = cli_error("%s: %s", out, d.msg);
+  } else {
+    static const char *const names[] = {"F32", "F16", "Q4_0", "Q4_1", NULL, NULL, "Q5_0", "Q5_1",
+                                        "Q8_0"};
+    char types[160] = "";
+    size_t tl = 0;
+    for (int t = 0; t < 32; t++) {
+      if (mi.tensor_types[t] == 0) continue;
+      const char *nm = t < 9 && names[t] ? names[t] : t == 30 ? "BF16" : NULL;
+      char other[16];
+      if (nm == NULL) {
+        snprintf(other, sizeof other, "type%d", t);
+        nm = other;
+      }
+      int w = snprintf(types + tl, sizeof types - tl, "%s%u %s", tl ? ", " : "",
+                       (unsigned)mi.tensor_types[t], nm);
+      if (w < 0 || (size_t)w >= sizeof types - tl) break;
+      tl += (size_t)w;
+    }
+    const wick_llama2c_config *c = &mi.cfg;
+    fprintf(stderr,
+            "wick: wrote %s (%zu bytes, float32 weights): GGUF v%u llama dim %d, hidden %d, %d "
+            "layers, %d heads (%d kv), vocab %d, context %d (%s classifier), rope theta %g, "
+            "eps %g; tensors: %s\n",
+            out, n, (unsigned)mi.version, (int)c->dim, (int)c->hidden_dim, (int)c->n_layers,
+            (int)c->n_heads, (int)c->n_kv_heads, (int)c->vocab_size, (int)c->seq_len,
+            c->shared_classifier ? "tied" : "separate", mi.rope_theta, mi.norm_eps, types);
   }
   free(pte);
   return rc;

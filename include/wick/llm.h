@@ -53,6 +53,9 @@ typedef struct wick_llm_convert_options {
   double norm_eps;      /* 0: 1e-5                                                    */
   int64_t bos_id;       /* 0: 1 (llama2.c / sentencepiece)                            */
   int64_t eos_id;       /* 0: 2                                                       */
+  int32_t max_seq_len;  /* 0: the model's context (llama2.c seq_len, GGUF
+                           llama.context_length); otherwise at most this many positions
+                           (a smaller KV cache)                                       */
 } wick_llm_convert_options;
 
 /* The 7 x int32 header of a llama2.c checkpoint. */
@@ -80,7 +83,90 @@ wick_status wick_llm_convert_llama2c_mem(const void *data, size_t size,
                                          const wick_llm_convert_options *opt, uint8_t **pte,
                                          size_t *pte_size, wick_diag *d);
 
-/* ---- tokenizer (llama2.c tokenizer.bin) --------------------------------------- */
+/* ---- building a program from float32 weights (shared by the importers) ------- */
+
+/* The weights of a llama-style model. Matrices are row-major [out, in]
+ * (y = W x), as in llama2.c checkpoints and PyTorch; the rows of WQ / WK are
+ * in llama2.c's RoPE order: each head's rotation pairs are adjacent rows
+ * (2i, 2i+1), the layout wick::rope expects (Meta's original checkpoints,
+ * and GGUF "llama" files, use the same order). */
+typedef enum wick_llm_weight {
+  WICK_LLM_W_TOK_EMB = 0, /* [vocab, dim]                                       */
+  WICK_LLM_W_RMS_ATT,     /* per layer [dim]                                    */
+  WICK_LLM_W_WQ,          /* per layer [n_heads * head_size, dim]               */
+  WICK_LLM_W_WK,          /* per layer [n_kv_heads * head_size, dim]            */
+  WICK_LLM_W_WV,          /* per layer [n_kv_heads * head_size, dim]            */
+  WICK_LLM_W_WO,          /* per layer [dim, n_heads * head_size]               */
+  WICK_LLM_W_RMS_FFN,     /* per layer [dim]                                    */
+  WICK_LLM_W_W1,          /* per layer [hidden, dim] (gate)                     */
+  WICK_LLM_W_W2,          /* per layer [dim, hidden] (down)                     */
+  WICK_LLM_W_W3,          /* per layer [hidden, dim] (up)                       */
+  WICK_LLM_W_RMS_FINAL,   /* [dim]                                              */
+  WICK_LLM_W_CLS          /* [vocab, dim] (the token embedding when tied)       */
+} wick_llm_weight;
+
+/* Fills dst with the n floats of weight `w` (of `layer` for per-layer ones). */
+typedef wick_status (*wick_llm_weight_fn)(void *user, wick_llm_weight w, int32_t layer,
+                                          float *dst, size_t n, wick_diag *d);
+
+/* Emits the program described at wick_llm_convert_llama2c for the sizes in
+ * cfg (shared_classifier is ignored: WICK_LLM_W_CLS is always asked for),
+ * fetching each weight once through fn (peak memory: the program plus two
+ * copies of the largest matrix). opt is required: max_prefill, max_seq_len,
+ * rope_theta and norm_eps 0 mean the defaults; bos_id / eos_id are taken
+ * as given (0 is a valid id here) and must be inside the vocabulary. A
+ * failure of fn is returned as is. */
+wick_status wick_llm_build_program(const wick_llama2c_config *cfg,
+                                   const wick_llm_convert_options *opt, wick_llm_weight_fn fn,
+                                   void *user, uint8_t **pte, size_t *pte_size, wick_diag *d);
+
+/* ---- conversion: GGUF (llama.cpp) -> .pte ------------------------------------- */
+
+/* True when the file starts with the "GGUF" magic. Never fails loudly. */
+bool wick_llm_is_gguf(const char *path);
+
+/* Summary of a GGUF llama model (filled by wick_llm_convert_gguf_mem). */
+typedef struct wick_gguf_model_info {
+  wick_llama2c_config cfg;   /* sizes; shared_classifier: no output.weight    */
+  double rope_theta, norm_eps;
+  int64_t bos_id, eos_id;    /* -1 when the file has none                     */
+  uint32_t version;          /* GGUF version                                  */
+  uint32_t tensor_types[32]; /* how many tensors of each ggml type (< 32)     */
+} wick_gguf_model_info;
+
+/* Converts a GGUF file of architecture "llama" (general.architecture) into
+ * the same program as wick_llm_convert_llama2c. Hyperparameters come from
+ * llama.* metadata (context_length, embedding_length, block_count,
+ * feed_forward_length, attention.head_count[_kv], rope.freq_base,
+ * attention.layer_norm_rms_epsilon; rope.dimension_count must equal the
+ * head size), BOS / EOS from tokenizer.ggml.bos_token_id / eos_token_id;
+ * non-zero fields of opt override them. Tensors (token_embd, blk.N.attn_norm
+ * / attn_q / attn_k / attn_v / attn_output / ffn_norm / ffn_gate / ffn_down /
+ * ffn_up, output_norm, output; no output: tied to token_embd) may be F32,
+ * F16, BF16, Q8_0, Q4_0 or Q4_1: they are dequantized, and the program holds
+ * float32 weights (quantized weights in the program are not done yet).
+ *
+ * Q and K rows: llama.cpp's converter (convert_hf_to_gguf.py, LlamaModel)
+ * applies permute(w, n_head) = w.reshape(n_head, 2, hs/2, in).swapaxes(1, 2)
+ * to the Hugging Face q_proj / k_proj. That undoes Hugging Face's own
+ * permutation (rotate-half, pairs (i, i + hs/2)), so GGUF "llama" files hold
+ * Q / K in Meta's original order, in which each RoPE pair is two adjacent
+ * rows (2i, 2i+1) - what llama.cpp's "normal" RoPE for this architecture
+ * rotates, and exactly llama2.c's and wick::rope's layout. The importer
+ * therefore copies Q / K rows as they are (checked end to end by
+ * tests/unit/test_gguf.c, whose fixture applies both permutations in turn).
+ *
+ * info may be NULL. WICK_ERR_NOT_SUPPORTED (with the reason) for other
+ * architectures, tensor types, partial RoPE, rope_freqs / bias tensors. */
+wick_status wick_llm_convert_gguf_mem(const void *data, size_t size,
+                                      const wick_llm_convert_options *opt, uint8_t **pte,
+                                      size_t *pte_size, wick_gguf_model_info *info,
+                                      wick_diag *d);
+wick_status wick_llm_convert_gguf(const char *path, const wick_llm_convert_options *opt,
+                                  uint8_t **pte, size_t *pte_size, wick_gguf_model_info *info,
+                                  wick_diag *d);
+
+/* ---- tokenizer (llama2.c tokenizer.bin, or GGUF metadata) ---------------------- */
 
 typedef struct wick_tokenizer {
   int32_t vocab_size;
@@ -91,8 +177,16 @@ typedef struct wick_tokenizer {
   uint32_t *offsets;         /* (vocab_size) start of each piece in `text`       */
   uint32_t *lengths;         /* (vocab_size) bytes up to the first NUL           */
   char *text;                /* every piece, each NUL-terminated                 */
-  int32_t *sorted;           /* (vocab_size) ids ordered by piece (bytewise)     */
+  int32_t *sorted;           /* (n_sorted) ids ordered by piece (bytewise)       */
+  int32_t n_sorted;          /* ids that lookups and merges can produce: all of
+                                them for tokenizer.bin; GGUF: not CONTROL,
+                                UNKNOWN, UNUSED or BYTE tokens                   */
   int32_t space_id;          /* id of " " (the dummy prefix), -1 when absent     */
+  /* GGUF tokenizers (NULL / false for tokenizer.bin): */
+  int32_t *byte_ids;         /* (256) id of each "<0xXX>" piece (-1: none);
+                                NULL: byte b is token b + 3 (llama2.c)           */
+  uint8_t *types;            /* (vocab_size) tokenizer.ggml.token_type values    */
+  bool no_dummy_prefix;      /* tokenizer.ggml.add_space_prefix was false        */
 } wick_tokenizer;
 
 /* Loads a tokenizer.bin image: int32 max_token_length, then per token float32
@@ -104,6 +198,22 @@ wick_status wick_tokenizer_load(wick_tokenizer *t, const void *data, size_t size
 wick_status wick_tokenizer_load_file(wick_tokenizer *t, const char *path, int32_t vocab_size,
                                      wick_diag *d);
 void wick_tokenizer_free(wick_tokenizer *t);
+
+/* Builds the tokenizer from a GGUF image's metadata: tokenizer.ggml.model
+ * must be "llama" (SentencePiece BPE with scores; "gpt2" byte-level BPE and
+ * others fail with WICK_ERR_NOT_SUPPORTED), tokenizer.ggml.tokens (strings),
+ * .scores (float32; required), .token_type (int32; optional), .bos_token_id
+ * / .eos_token_id (default 1 / 2), .add_space_prefix (default true).
+ * Pieces are stored with U+2581 ("\xe2\x96\x81") turned into " ", as
+ * llama2.c's export does, so encoding is the same merge-by-score BPE as for
+ * tokenizer.bin; bytes without a piece use the "<0xXX>" tokens; CONTROL,
+ * UNKNOWN and UNUSED tokens are never produced by merges and decode to "".
+ * vocab_size 0 accepts any count; otherwise it must match. */
+wick_status wick_tokenizer_load_gguf(wick_tokenizer *t, const void *data, size_t size,
+                                     int32_t vocab_size, wick_diag *d);
+/* Loads path as a GGUF file (by its magic) or a tokenizer.bin. */
+wick_status wick_tokenizer_load_any_file(wick_tokenizer *t, const char *path, int32_t vocab_size,
+                                         wick_diag *d);
 
 /* Encodes NUL-terminated UTF-8 text like llama2.c: optional BOS; a dummy
  * prefix " " token when text is non-empty; one token per UTF-8 code point

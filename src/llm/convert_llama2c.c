@@ -147,30 +147,45 @@ bool wick_llm_is_llama2c_checkpoint(const char *path) {
 
 typedef struct emitter {
   wick_pte_writer *w;
-  const float *weights; /* checkpoint floats after the header (unaligned: memcpy) */
-  const uint8_t *wbytes;
-  float *tmp;           /* transposition buffer (largest matrix)                 */
-  bool failed;
+  wick_llm_weight_fn fn;
+  void *user;
+  wick_diag *d;
+  float *src;           /* a weight as the source gives it ([out, in] row-major)  */
+  float *tmp;           /* its transpose                                          */
+  wick_status err;      /* first failure (the source's, or WICK_ERR_MEMORY)       */
 } emitter;
 
-/* Adds the float32 block at float offset `off` (n floats) as a constant. */
-static uint32_t add_block(emitter *e, uint64_t off, uint64_t n) {
-  memcpy(e->tmp, e->wbytes + off * 4, (size_t)n * 4);
-  uint32_t k = wick_pte_add_constant(e->w, e->tmp, (size_t)n * 4);
-  if (k == 0) e->failed = true;
+static bool fetch(emitter *e, wick_llm_weight which, int32_t layer, size_t n) {
+  if (e->err) return false;
+  wick_status s = e->fn(e->user, which, layer, e->src, n, e->d);
+  if (s) {
+    e->err = s;
+    return false;
+  }
+  return true;
+}
+
+static uint32_t add_const(emitter *e, const float *p, size_t n) {
+  if (e->err) return 0;
+  uint32_t k = wick_pte_add_constant(e->w, p, n * 4);
+  if (k == 0) e->err = wick_diag_set(e->d, WICK_ERR_MEMORY, "convert: out of memory");
   return k;
 }
 
-/* Adds W^T ([in, out]) of the row-major [out, in] matrix at float offset `off`. */
-static uint32_t add_transposed(emitter *e, uint64_t off, int32_t rows, int32_t cols) {
-  const uint8_t *src = e->wbytes + off * 4;
+/* Adds a weight (vector or row-major block) as it is. */
+static uint32_t add_block(emitter *e, wick_llm_weight which, int32_t layer, size_t n) {
+  if (!fetch(e, which, layer, n)) return 0;
+  return add_const(e, e->src, n);
+}
+
+/* Adds W^T ([in, out]) of the row-major [out, in] = [rows, cols] weight. */
+static uint32_t add_transposed(emitter *e, wick_llm_weight which, int32_t layer, int32_t rows,
+                               int32_t cols) {
+  if (!fetch(e, which, layer, (size_t)rows * (size_t)cols)) return 0;
   for (int32_t r = 0; r < rows; r++)
     for (int32_t c = 0; c < cols; c++)
-      memcpy(&e->tmp[(size_t)c * (size_t)rows + (size_t)r],
-             src + ((size_t)r * (size_t)cols + (size_t)c) * 4, 4);
-  uint32_t k = wick_pte_add_constant(e->w, e->tmp, (size_t)rows * (size_t)cols * 4);
-  if (k == 0) e->failed = true;
-  return k;
+      e->tmp[(size_t)c * (size_t)rows + (size_t)r] = e->src[(size_t)r * (size_t)cols + (size_t)c];
+  return add_const(e, e->tmp, (size_t)rows * (size_t)cols);
 }
 
 static int const_tensor(wick_pte_method *m, uint32_t buf, int32_t d0, int32_t d1) {
@@ -216,27 +231,39 @@ static void kernel(wick_pte_method *m, const char *name, const char *overload,
   wick_pte_kernel_named(m, name, overload, args, n);
 }
 
-wick_status wick_llm_convert_llama2c_mem(const void *data, size_t size,
-                                         const wick_llm_convert_options *opt, uint8_t **pte,
-                                         size_t *pte_size, wick_diag *d) {
-  if (pte == NULL || pte_size == NULL)
-    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "convert: NULL output");
+wick_status wick_llm_build_program(const wick_llama2c_config *cfg,
+                                   const wick_llm_convert_options *opt, wick_llm_weight_fn fn,
+                                   void *user, uint8_t **pte, size_t *pte_size, wick_diag *d) {
+  if (pte == NULL || pte_size == NULL || cfg == NULL || opt == NULL || fn == NULL)
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "convert: NULL argument");
   *pte = NULL;
   *pte_size = 0;
-  wick_llama2c_config c;
-  wick_status s = wick_llama2c_parse_header(data, size, &c, d);
-  if (s) return s;
-  wick_llm_convert_options o = {0};
-  if (opt) o = *opt;
-  if (o.max_prefill < 0)
-    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "convert: max_prefill %d is negative",
-                         (int)o.max_prefill);
+  wick_llama2c_config c = *cfg;
+  wick_llm_convert_options o = *opt;
+  const int32_t vals[7] = {c.dim, c.hidden_dim, c.n_layers, c.n_heads,
+                           c.n_kv_heads, c.vocab_size, c.seq_len};
+  for (int i = 0; i < 7; i++)
+    if (vals[i] <= 0 || vals[i] > MAX_DIM_SIZE)
+      return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "convert: model size %d out of range",
+                           (int)vals[i]);
+  if (c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0 || (c.dim / c.n_heads) % 2 != 0 ||
+      c.n_layers > 4096)
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT,
+                         "convert: dim %d / %d heads / %d kv heads / %d layers do not fit",
+                         (int)c.dim, (int)c.n_heads, (int)c.n_kv_heads, (int)c.n_layers);
+  if ((uint64_t)c.vocab_size * (uint64_t)c.dim > INT32_MAX ||
+      (uint64_t)c.hidden_dim * (uint64_t)c.dim > INT32_MAX ||
+      (uint64_t)c.dim * (uint64_t)c.dim > INT32_MAX)
+    return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED, "convert: matrices too large");
+  if (o.max_prefill < 0 || o.max_seq_len < 0)
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT,
+                         "convert: max_prefill %d / max_seq_len %d is negative",
+                         (int)o.max_prefill, (int)o.max_seq_len);
+  if (o.max_seq_len > 0 && o.max_seq_len < c.seq_len) c.seq_len = o.max_seq_len;
   if (o.max_prefill == 0) o.max_prefill = c.seq_len < 256 ? c.seq_len : 256;
   if (o.max_prefill > c.seq_len) o.max_prefill = c.seq_len;
   if (o.rope_theta == 0) o.rope_theta = 10000.0;
   if (o.norm_eps == 0) o.norm_eps = 1e-5;
-  if (o.bos_id == 0) o.bos_id = 1;
-  if (o.eos_id == 0) o.eos_id = 2;
   if (!(o.rope_theta > 0) || !(o.norm_eps > 0))
     return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "convert: rope_theta and norm_eps must be > 0");
   if (o.bos_id < 0 || o.bos_id >= c.vocab_size || o.eos_id < 0 || o.eos_id >= c.vocab_size)
@@ -247,8 +274,6 @@ wick_status wick_llm_convert_llama2c_mem(const void *data, size_t size,
   const int32_t D = c.dim, HID = c.hidden_dim, L = c.n_layers, H = c.n_heads, KV = c.n_kv_heads;
   const int32_t V = c.vocab_size, S = c.seq_len, P = o.max_prefill;
   const int32_t HS = D / H, QD = H * HS, KVD = KV * HS;
-  ckpt_layout lay;
-  layout_of(&c, &lay);
 
   /* Activation arena: P rows of the widest layer; the caches: 2 L S KVD floats. */
   uint64_t cache_bytes = 2ull * (uint64_t)L * (uint64_t)S * (uint64_t)KVD * 4ull;
@@ -257,14 +282,18 @@ wick_status wick_llm_convert_llama2c_mem(const void *data, size_t size,
                          (unsigned long long)cache_bytes);
 
   emitter e = {0};
-  e.wbytes = (const uint8_t *)data + HEADER_BYTES;
+  e.fn = fn;
+  e.user = user;
+  e.d = d;
   uint64_t biggest = (uint64_t)V * D;
   uint64_t cand[3] = {(uint64_t)HID * D, (uint64_t)QD * D, (uint64_t)D};
   for (int i = 0; i < 3; i++)
     if (cand[i] > biggest) biggest = cand[i];
+  e.src = malloc((size_t)biggest * 4);
   e.tmp = malloc((size_t)biggest * 4);
   e.w = wick_pte_writer_new();
-  if (e.tmp == NULL || e.w == NULL) {
+  if (e.src == NULL || e.tmp == NULL || e.w == NULL) {
+    free(e.src);
     free(e.tmp);
     wick_pte_writer_free(e.w);
     return wick_diag_set(d, WICK_ERR_MEMORY, "convert: out of memory");
@@ -273,9 +302,9 @@ wick_status wick_llm_convert_llama2c_mem(const void *data, size_t size,
   wick_pte_method *m = wick_pte_add_method(e.w, "forward");
 
   /* ---- constants (data buffers) ---- */
-  uint32_t k_emb = add_block(&e, lay.emb, (uint64_t)V * D);
-  uint32_t k_final = add_block(&e, lay.rms_final, (uint64_t)D);
-  uint32_t k_cls = add_transposed(&e, lay.wcls, V, D);
+  uint32_t k_emb = add_block(&e, WICK_LLM_W_TOK_EMB, 0, (size_t)V * D);
+  uint32_t k_final = add_block(&e, WICK_LLM_W_RMS_FINAL, 0, (size_t)D);
+  uint32_t k_cls = add_transposed(&e, WICK_LLM_W_CLS, 0, V, D);
   int t_emb = const_tensor(m, k_emb, V, D);
   int t_final = const_tensor(m, k_final, D, 0);
   int t_cls = const_tensor(m, k_cls, D, V);
@@ -315,20 +344,19 @@ wick_status wick_llm_convert_llama2c_mem(const void *data, size_t size,
 
   kernel(m, "aten::embedding", "out", (const int32_t[]){t_emb, tokens, pad, f_v, f_v, x3}, 6);
   kernel(m, "aten::view_copy", "out", (const int32_t[]){x3, view, x}, 3);
-  for (int32_t l = 0; l < L && !e.failed; l++) {
+  for (int32_t l = 0; l < L && !e.err; l++) {
     int32_t kc_sz[2] = {S, KVD};
     int kc = planned(m, &kv, WICK_F32, 2, kc_sz, false);
     int vc = planned(m, &kv, WICK_F32, 2, kc_sz, false);
-    uint64_t lo = (uint64_t)l;
-    int w_att = const_tensor(m, add_block(&e, lay.rms_att + lo * D, D), D, 0);
-    int wq = const_tensor(m, add_transposed(&e, lay.wq + lo * D * QD, QD, D), D, QD);
-    int wk = const_tensor(m, add_transposed(&e, lay.wk + lo * D * KVD, KVD, D), D, KVD);
-    int wv = const_tensor(m, add_transposed(&e, lay.wv + lo * D * KVD, KVD, D), D, KVD);
-    int wo = const_tensor(m, add_transposed(&e, lay.wo + lo * QD * D, D, QD), QD, D);
-    int w_ffn = const_tensor(m, add_block(&e, lay.rms_ffn + lo * D, D), D, 0);
-    int w1 = const_tensor(m, add_transposed(&e, lay.w1 + lo * HID * D, HID, D), D, HID);
-    int w2 = const_tensor(m, add_transposed(&e, lay.w2 + lo * D * HID, D, HID), HID, D);
-    int w3 = const_tensor(m, add_transposed(&e, lay.w3 + lo * HID * D, HID, D), D, HID);
+    int w_att = const_tensor(m, add_block(&e, WICK_LLM_W_RMS_ATT, l, (size_t)D), D, 0);
+    int wq = const_tensor(m, add_transposed(&e, WICK_LLM_W_WQ, l, QD, D), D, QD);
+    int wk = const_tensor(m, add_transposed(&e, WICK_LLM_W_WK, l, KVD, D), D, KVD);
+    int wv = const_tensor(m, add_transposed(&e, WICK_LLM_W_WV, l, KVD, D), D, KVD);
+    int wo = const_tensor(m, add_transposed(&e, WICK_LLM_W_WO, l, D, QD), QD, D);
+    int w_ffn = const_tensor(m, add_block(&e, WICK_LLM_W_RMS_FFN, l, (size_t)D), D, 0);
+    int w1 = const_tensor(m, add_transposed(&e, WICK_LLM_W_W1, l, HID, D), D, HID);
+    int w2 = const_tensor(m, add_transposed(&e, WICK_LLM_W_W2, l, D, HID), HID, D);
+    int w3 = const_tensor(m, add_transposed(&e, WICK_LLM_W_W3, l, HID, D), D, HID);
 
     kernel(m, "wick::rms_norm", "out", (const int32_t[]){x, w_att, eps, h}, 4);
     kernel(m, "aten::mm", "out", (const int32_t[]){h, wq, q}, 3);
@@ -366,14 +394,69 @@ wick_status wick_llm_convert_llama2c_mem(const void *data, size_t size,
   const_bool_method(e.w, "use_kv_cache", true);
   const_bool_method(e.w, "enable_dynamic_shape", true);
 
+  free(e.src);
   free(e.tmp);
-  if (e.failed) {
+  if (e.err) {
     wick_pte_writer_free(e.w);
-    return wick_diag_set(d, WICK_ERR_MEMORY, "convert: out of memory");
+    return e.err;
   }
-  s = wick_pte_writer_finish(e.w, pte, pte_size, d);
+  wick_status s = wick_pte_writer_finish(e.w, pte, pte_size, d);
   wick_pte_writer_free(e.w);
   return s;
+}
+
+/* The llama2.c weight source: float offsets into the checkpoint image. */
+typedef struct ckpt_source {
+  const uint8_t *wbytes; /* checkpoint floats after the header (unaligned: memcpy) */
+  ckpt_layout lay;
+  uint64_t D, HID, QD, KVD;
+} ckpt_source;
+
+static wick_status ckpt_weight(void *user, wick_llm_weight w, int32_t layer, float *dst, size_t n,
+                               wick_diag *d) {
+  const ckpt_source *c = user;
+  uint64_t l = (uint64_t)layer, off;
+  switch (w) {
+    case WICK_LLM_W_TOK_EMB: off = c->lay.emb; break;
+    case WICK_LLM_W_RMS_ATT: off = c->lay.rms_att + l * c->D; break;
+    case WICK_LLM_W_WQ: off = c->lay.wq + l * c->D * c->QD; break;
+    case WICK_LLM_W_WK: off = c->lay.wk + l * c->D * c->KVD; break;
+    case WICK_LLM_W_WV: off = c->lay.wv + l * c->D * c->KVD; break;
+    case WICK_LLM_W_WO: off = c->lay.wo + l * c->QD * c->D; break;
+    case WICK_LLM_W_RMS_FFN: off = c->lay.rms_ffn + l * c->D; break;
+    case WICK_LLM_W_W1: off = c->lay.w1 + l * c->HID * c->D; break;
+    case WICK_LLM_W_W2: off = c->lay.w2 + l * c->D * c->HID; break;
+    case WICK_LLM_W_W3: off = c->lay.w3 + l * c->HID * c->D; break;
+    case WICK_LLM_W_RMS_FINAL: off = c->lay.rms_final; break;
+    case WICK_LLM_W_CLS: off = c->lay.wcls; break;
+    default: return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "convert: unknown weight %d", (int)w);
+  }
+  memcpy(dst, c->wbytes + off * 4, n * 4);
+  return WICK_OK;
+}
+
+wick_status wick_llm_convert_llama2c_mem(const void *data, size_t size,
+                                         const wick_llm_convert_options *opt, uint8_t **pte,
+                                         size_t *pte_size, wick_diag *d) {
+  if (pte == NULL || pte_size == NULL)
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "convert: NULL output");
+  *pte = NULL;
+  *pte_size = 0;
+  wick_llama2c_config c;
+  wick_status s = wick_llama2c_parse_header(data, size, &c, d);
+  if (s) return s;
+  wick_llm_convert_options o = {0};
+  if (opt) o = *opt;
+  if (o.bos_id == 0) o.bos_id = 1;
+  if (o.eos_id == 0) o.eos_id = 2;
+  ckpt_source src;
+  src.wbytes = (const uint8_t *)data + HEADER_BYTES;
+  layout_of(&c, &src.lay);
+  src.D = (uint64_t)c.dim;
+  src.HID = (uint64_t)c.hidden_dim;
+  src.QD = (uint64_t)c.n_heads * (uint64_t)(c.dim / c.n_heads);
+  src.KVD = (uint64_t)c.n_kv_heads * (uint64_t)(c.dim / c.n_heads);
+  return wick_llm_build_program(&c, &o, ckpt_weight, &src, pte, pte_size, d);
 }
 
 wick_status wick_llm_convert_llama2c(const char *ckpt, const wick_llm_convert_options *opt,

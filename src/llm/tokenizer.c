@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm/gguf.h"
 #include "wick/llm.h"
 #include "wick/util.h"
 
@@ -15,6 +16,16 @@ static int32_t rd_i32(const uint8_t *p) {
   memcpy(&v, p, 4);
   return v;
 }
+
+/* tokenizer.ggml.token_type values (llama.cpp's llama_token_type) */
+enum {
+  GGUF_TOKEN_NORMAL = 1,
+  GGUF_TOKEN_UNKNOWN = 2,
+  GGUF_TOKEN_CONTROL = 3,
+  GGUF_TOKEN_USER_DEFINED = 4,
+  GGUF_TOKEN_UNUSED = 5,
+  GGUF_TOKEN_BYTE = 6
+};
 
 static const char *piece(const wick_tokenizer *t, int32_t id) { return t->text + t->offsets[id]; }
 
@@ -63,6 +74,8 @@ void wick_tokenizer_free(wick_tokenizer *t) {
   free(t->lengths);
   free(t->text);
   free(t->sorted);
+  free(t->byte_ids);
+  free(t->types);
   memset(t, 0, sizeof *t);
 }
 
@@ -135,6 +148,7 @@ wick_status wick_tokenizer_load(wick_tokenizer *t, const void *data, size_t size
     tpos += len + 1;
     off += 8 + len;
   }
+  t->n_sorted = (int32_t)count;
   sort_ids(t, t->sorted, count);
   t->space_id = wick_tokenizer_lookup(t, " ", 1);
   return WICK_OK;
@@ -155,7 +169,7 @@ wick_status wick_tokenizer_load_file(wick_tokenizer *t, const char *path, int32_
  * llama2.c's lookup), or -1. */
 static int32_t lookup2(const wick_tokenizer *t, const char *a, size_t an, const char *b,
                        size_t bn) {
-  size_t lo = 0, hi = (size_t)t->vocab_size;
+  size_t lo = 0, hi = (size_t)t->n_sorted;
   size_t n = an + bn;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -178,7 +192,7 @@ static int32_t lookup2(const wick_tokenizer *t, const char *a, size_t an, const 
     if (c > 0) lo = mid + 1;
     else hi = mid;
   }
-  if (lo < (size_t)t->vocab_size) {
+  if (lo < (size_t)t->n_sorted) {
     int32_t id = t->sorted[lo];
     const char *s = piece(t, id);
     if (t->lengths[id] == n && memcmp(s, a, an) == 0 && memcmp(s + an, b, bn) == 0) return id;
@@ -212,7 +226,7 @@ wick_status wick_tokenizer_encode(const wick_tokenizer *t, const char *text, boo
 
   if (bos) PUSH(t->bos_id);
   /* sentencepiece's add_dummy_prefix: a " " token first for non-empty text */
-  if (text[0] != '\0' && t->space_id >= 0) PUSH(t->space_id);
+  if (text[0] != '\0' && t->space_id >= 0 && !t->no_dummy_prefix) PUSH(t->space_id);
 
   /* One token per UTF-8 code point (at most 4 bytes) if the vocabulary has
    * it; otherwise byte tokens (byte + 3). */
@@ -228,8 +242,9 @@ wick_status wick_tokenizer_encode(const wick_tokenizer *t, const char *text, boo
       PUSH(id);
     } else {
       for (size_t i = 0; i < blen; i++) {
-        int32_t bid = (int32_t)(unsigned char)buf[i] + 3;
-        if (bid >= t->vocab_size)
+        int32_t bid = t->byte_ids ? t->byte_ids[(unsigned char)buf[i]]
+                                  : (int32_t)(unsigned char)buf[i] + 3;
+        if (bid < 0 || bid >= t->vocab_size)
           return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT,
                                "encode: byte 0x%02x has no byte token (vocabulary of %d)",
                                (unsigned)(unsigned char)buf[i], (int)t->vocab_size);
@@ -291,6 +306,9 @@ const char *wick_tokenizer_decode(const wick_tokenizer *t, int32_t prev, int32_t
   if (len == NULL) len = &dummy;
   *len = 0;
   if (t == NULL || token < 0 || token >= t->vocab_size) return "";
+  /* GGUF: control and unused tokens have no text */
+  if (t->types && (t->types[token] == GGUF_TOKEN_CONTROL || t->types[token] == GGUF_TOKEN_UNUSED))
+    return "";
   const char *s = piece(t, token);
   size_t n = t->lengths[token];
   /* sentencepiece drops the leading space of the first piece after BOS */
@@ -307,5 +325,177 @@ const char *wick_tokenizer_decode(const wick_tokenizer *t, int32_t prev, int32_t
     }
   }
   *len = n;
+  return s;
+}
+
+/* ---- GGUF metadata ------------------------------------------------------------ */
+
+static uint64_t ld64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+  return v;
+}
+
+/* Copies a piece, turning U+2581 (sentencepiece's space) into ' '; returns
+ * the bytes written (never more than n). */
+static size_t copy_piece(char *dst, const char *src, size_t n) {
+  size_t o = 0;
+  for (size_t i = 0; i < n;) {
+    if (n - i >= 3 && (unsigned char)src[i] == 0xE2 && (unsigned char)src[i + 1] == 0x96 &&
+        (unsigned char)src[i + 2] == 0x81) {
+      dst[o++] = ' ';
+      i += 3;
+    } else {
+      dst[o++] = src[i++];
+    }
+  }
+  return o;
+}
+
+static wick_status load_gguf(wick_tokenizer *t, const wick_gguf *g, int32_t vocab_size,
+                             wick_diag *d) {
+  const char *model;
+  size_t model_len;
+  wick_status s = wick_gguf_get_string(g, "tokenizer.ggml.model", true, &model, &model_len, NULL, d);
+  if (s) return s;
+  if (!(model_len == 5 && memcmp(model, "llama", 5) == 0)) {
+    bool gpt2 = model_len == 4 && memcmp(model, "gpt2", 4) == 0;
+    return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED,
+                         "tokenizer: tokenizer.ggml.model '%.*s' is not supported%s (wick reads "
+                         "'llama', SentencePiece BPE with scores)",
+                         (int)(model_len < 32 ? model_len : 32), model,
+                         gpt2 ? " yet: byte-level BPE" : "");
+  }
+  const uint8_t *tok_data, *score_data, *type_data = NULL;
+  uint64_t count, n_scores, n_types = 0;
+  bool have_types = false;
+  if ((s = wick_gguf_get_array(g, "tokenizer.ggml.tokens", WICK_GGUF_STRING, true, &tok_data,
+                               &count, NULL, d)) ||
+      (s = wick_gguf_get_array(g, "tokenizer.ggml.scores", WICK_GGUF_FLOAT32, true, &score_data,
+                               &n_scores, NULL, d)) ||
+      (s = wick_gguf_get_array(g, "tokenizer.ggml.token_type", WICK_GGUF_INT32, false, &type_data,
+                               &n_types, &have_types, d)))
+    return s;
+  if (count == 0 || count > (uint64_t)INT32_MAX - 1)
+    return wick_diag_set(d, WICK_ERR_MALFORMED, "tokenizer: tokenizer.ggml.tokens has %llu entries",
+                         (unsigned long long)count);
+  if (n_scores != count || (have_types && n_types != count))
+    return wick_diag_set(d, WICK_ERR_MALFORMED,
+                         "tokenizer: %llu tokens but %llu scores / %llu token types",
+                         (unsigned long long)count, (unsigned long long)n_scores,
+                         (unsigned long long)n_types);
+  if (vocab_size > 0 && count != (uint64_t)vocab_size)
+    return wick_diag_set(d, WICK_ERR_MALFORMED,
+                         "tokenizer: tokenizer.ggml.tokens has %llu entries, the model %d",
+                         (unsigned long long)count, (int)vocab_size);
+  uint64_t bos = 1, eos = 2;
+  bool prefix = true;
+  if ((s = wick_gguf_get_uint(g, "tokenizer.ggml.bos_token_id", false, &bos, NULL, d)) ||
+      (s = wick_gguf_get_uint(g, "tokenizer.ggml.eos_token_id", false, &eos, NULL, d)) ||
+      (s = wick_gguf_get_bool(g, "tokenizer.ggml.add_space_prefix", false, &prefix, NULL, d)))
+    return s;
+  if (bos >= count || eos >= count)
+    return wick_diag_set(d, WICK_ERR_MALFORMED,
+                         "tokenizer: bos_token_id %llu / eos_token_id %llu outside %llu tokens",
+                         (unsigned long long)bos, (unsigned long long)eos,
+                         (unsigned long long)count);
+
+  /* text bytes (the parser checked every string against the image) */
+  uint64_t text_bytes = 0;
+  const uint8_t *p = tok_data;
+  for (uint64_t i = 0; i < count; i++) {
+    uint64_t len = ld64(p);
+    text_bytes += len + 1;
+    p += 8 + len;
+  }
+  if (text_bytes > UINT32_MAX)
+    return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED, "tokenizer: pieces too large");
+
+  size_t n = (size_t)count;
+  t->vocab_size = (int32_t)n;
+  t->bos_id = (int32_t)bos;
+  t->eos_id = (int32_t)eos;
+  t->space_id = -1;
+  t->no_dummy_prefix = !prefix;
+  t->scores = malloc(n * sizeof *t->scores);
+  t->offsets = malloc(n * sizeof *t->offsets);
+  t->lengths = malloc(n * sizeof *t->lengths);
+  t->sorted = malloc(n * sizeof *t->sorted);
+  t->types = malloc(n);
+  t->byte_ids = malloc(256 * sizeof *t->byte_ids);
+  t->text = malloc((size_t)text_bytes);
+  if (!t->scores || !t->offsets || !t->lengths || !t->sorted || !t->types || !t->byte_ids ||
+      !t->text)
+    return wick_diag_set(d, WICK_ERR_MEMORY, "tokenizer: out of memory");
+  p = tok_data;
+  size_t tpos = 0;
+  int32_t ns = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t len = (size_t)ld64(p);
+    size_t w = copy_piece(t->text + tpos, (const char *)p + 8, len);
+    t->text[tpos + w] = '\0';
+    t->offsets[i] = (uint32_t)tpos;
+    t->lengths[i] = (uint32_t)strlen(t->text + tpos);
+    if (t->lengths[i] > t->longest) t->longest = t->lengths[i];
+    tpos += w + 1;
+    p += 8 + len;
+    uint32_t bits = (uint32_t)(score_data[4 * i] | (score_data[4 * i + 1] << 8) |
+                               (score_data[4 * i + 2] << 16) | ((uint32_t)score_data[4 * i + 3] << 24));
+    memcpy(&t->scores[i], &bits, 4);
+    int32_t ty = GGUF_TOKEN_NORMAL;
+    if (have_types) {
+      uint32_t tb = (uint32_t)(type_data[4 * i] | (type_data[4 * i + 1] << 8) |
+                               (type_data[4 * i + 2] << 16) | ((uint32_t)type_data[4 * i + 3] << 24));
+      ty = (int32_t)tb;
+    }
+    t->types[i] = ty >= 0 && ty <= 255 ? (uint8_t)ty : 0;
+    if (ty != GGUF_TOKEN_CONTROL && ty != GGUF_TOKEN_UNKNOWN && ty != GGUF_TOKEN_UNUSED &&
+        ty != GGUF_TOKEN_BYTE)
+      t->sorted[ns++] = (int32_t)i;
+  }
+  t->max_token_length = t->longest;
+  t->n_sorted = ns;
+  sort_ids(t, t->sorted, (size_t)ns);
+  t->space_id = wick_tokenizer_lookup(t, " ", 1);
+  /* byte fallback: the "<0xXX>" pieces (first of each) */
+  for (int b = 0; b < 256; b++) t->byte_ids[b] = -1;
+  for (size_t i = 0; i < n; i++) {
+    const char *s6 = piece(t, (int32_t)i);
+    if (t->lengths[i] == 6 && s6[0] == '<' && s6[1] == '0' && s6[2] == 'x' && s6[5] == '>') {
+      int hi = hexval(s6[3]), lo = hexval(s6[4]);
+      if (hi >= 0 && lo >= 0 && t->byte_ids[hi * 16 + lo] < 0) t->byte_ids[hi * 16 + lo] = (int32_t)i;
+    }
+  }
+  return WICK_OK;
+}
+
+wick_status wick_tokenizer_load_gguf(wick_tokenizer *t, const void *data, size_t size,
+                                     int32_t vocab_size, wick_diag *d) {
+  if (t == NULL || (data == NULL && size > 0))
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "tokenizer: NULL argument");
+  memset(t, 0, sizeof *t);
+  if (vocab_size < 0)
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "tokenizer: vocab_size %d is negative",
+                         (int)vocab_size);
+  wick_gguf g;
+  wick_status s = wick_gguf_parse(&g, data, size, d);
+  if (s) return s;
+  s = load_gguf(t, &g, vocab_size, d);
+  wick_gguf_free(&g);
+  if (s) wick_tokenizer_free(t);
+  return s;
+}
+
+wick_status wick_tokenizer_load_any_file(wick_tokenizer *t, const char *path, int32_t vocab_size,
+                                         wick_diag *d) {
+  wick_file f;
+  wick_status s = wick_file_open(&f, path, d);
+  if (s) return s;
+  if (wick_gguf_has_magic(f.data, f.size))
+    s = wick_tokenizer_load_gguf(t, f.data, f.size, vocab_size, d);
+  else
+    s = wick_tokenizer_load(t, f.data, f.size, vocab_size, d);
+  if (s) wick_diag_prefix(d, "%s", path);
+  wick_file_close(&f);
   return s;
 }
