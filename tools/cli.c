@@ -1,14 +1,14 @@
 /* Helpers shared by the `wick` subcommands. */
 #include "cli.h"
 
-#include "wick/backend.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "wick/backend.h"
 
 /* ---- errors ---- */
 
@@ -221,11 +221,31 @@ size_t cli_elem_offset(const wick_tensor *t, size_t n) {
 }
 
 /* Alignment-safe reads of one element. */
-static float read_f32(const void *p) { float v; memcpy(&v, p, sizeof v); return v; }
-static double read_f64(const void *p) { double v; memcpy(&v, p, sizeof v); return v; }
-static uint16_t read_u16(const void *p) { uint16_t v; memcpy(&v, p, sizeof v); return v; }
-static uint32_t read_u32(const void *p) { uint32_t v; memcpy(&v, p, sizeof v); return v; }
-static uint64_t read_u64(const void *p) { uint64_t v; memcpy(&v, p, sizeof v); return v; }
+static float read_f32(const void *p) {
+  float v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static double read_f64(const void *p) {
+  double v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static uint16_t read_u16(const void *p) {
+  uint16_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static uint32_t read_u32(const void *p) {
+  uint32_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static uint64_t read_u64(const void *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
 
 double cli_elem_f64(const wick_tensor *t, size_t n) {
   const unsigned char *p = (const unsigned char *)t->data + cli_elem_offset(t, n);
@@ -251,24 +271,34 @@ void cli_elem_int(const wick_tensor *t, size_t n, int64_t *i, uint64_t *u, bool 
   *u = 0;
   *is_unsigned = false;
   switch (t->dtype) {
-    case WICK_I8: case WICK_QI8: *i = (int8_t)*p; break;
+    case WICK_I8:
+    case WICK_QI8: *i = (int8_t)*p; break;
     case WICK_I16: *i = (int16_t)read_u16(p); break;
-    case WICK_I32: case WICK_QI32: *i = (int32_t)read_u32(p); break;
+    case WICK_I32:
+    case WICK_QI32: *i = (int32_t)read_u32(p); break;
     case WICK_I64: *i = (int64_t)read_u64(p); break;
     case WICK_BOOL: *i = *p ? 1 : 0; break;
-    case WICK_U8: case WICK_QU8: case WICK_QU4X2: case WICK_QU2X4:
+    case WICK_U8:
+    case WICK_QU8:
+    case WICK_QU4X2:
+    case WICK_QU2X4:
       *u = *p;
       *is_unsigned = true;
       break;
-    case WICK_U16: case WICK_BITS16: case WICK_F16: case WICK_BF16:
+    case WICK_U16:
+    case WICK_BITS16:
+    case WICK_F16:
+    case WICK_BF16:
       *u = read_u16(p);
       *is_unsigned = true;
       break;
-    case WICK_U32: case WICK_F32:
+    case WICK_U32:
+    case WICK_F32:
       *u = read_u32(p);
       *is_unsigned = true;
       break;
-    case WICK_U64: case WICK_F64:
+    case WICK_U64:
+    case WICK_F64:
       *u = read_u64(p);
       *is_unsigned = true;
       break;
@@ -278,15 +308,11 @@ void cli_elem_int(const wick_tensor *t, size_t n, int64_t *i, uint64_t *u, bool 
 
 static void print_elem(FILE *out, const wick_tensor *t, size_t n) {
   switch (t->dtype) {
-    case WICK_F64:
-      fprintf(out, "%.17g", cli_elem_f64(t, n));
-      return;
-    case WICK_F32: case WICK_F16: case WICK_BF16:
-      fprintf(out, "%.9g", cli_elem_f64(t, n));
-      return;
-    case WICK_BOOL:
-      fputs(cli_elem_f64(t, n) != 0 ? "true" : "false", out);
-      return;
+    case WICK_F64: fprintf(out, "%.17g", cli_elem_f64(t, n)); return;
+    case WICK_F32:
+    case WICK_F16:
+    case WICK_BF16: fprintf(out, "%.9g", cli_elem_f64(t, n)); return;
+    case WICK_BOOL: fputs(cli_elem_f64(t, n) != 0 ? "true" : "false", out); return;
     default: {
       int64_t i;
       uint64_t u;
@@ -334,14 +360,18 @@ void cli_print_value(FILE *out, const char *label, const wick_value *v, size_t l
         if (k) fputs(", ", out);
         print_elem(out, t, k);
       }
-      if (shown < numel) fprintf(out, ", ...] (%zu values)\n", numel);
-      else fputs("]\n", out);
+      if (shown < numel)
+        fprintf(out, ", ...] (%zu values)\n", numel);
+      else
+        fputs("]\n", out);
       return;
     }
     case WICK_VAL_INT: fprintf(out, " = %" PRId64, v->u.i); break;
     case WICK_VAL_BOOL: fprintf(out, " = %s", v->u.b ? "true" : "false"); break;
     case WICK_VAL_DOUBLE: fprintf(out, " = %.17g", v->u.d); break;
-    case WICK_VAL_STRING: fprintf(out, " = \"%.*s\"", (int)v->u.s.len, v->u.s.ptr ? v->u.s.ptr : ""); break;
+    case WICK_VAL_STRING:
+      fprintf(out, " = \"%.*s\"", (int)v->u.s.len, v->u.s.ptr ? v->u.s.ptr : "");
+      break;
     case WICK_VAL_INT_LIST:
       fputs(" = [", out);
       for (uint32_t k = 0; k < v->u.il.n && v->u.il.items; k++)
@@ -361,9 +391,7 @@ void cli_print_value(FILE *out, const char *label, const wick_value *v, size_t l
       fputc(']', out);
       break;
     case WICK_VAL_TENSOR_LIST:
-    case WICK_VAL_OPT_TENSOR_LIST:
-      fprintf(out, " (%u tensors)", v->u.tl.n);
-      break;
+    case WICK_VAL_OPT_TENSOR_LIST: fprintf(out, " (%u tensors)", v->u.tl.n); break;
     default: break;
   }
   fputc('\n', out);
@@ -375,13 +403,46 @@ static void fill_ones(void *buf, int dtype, size_t numel) {
   size_t es = wick_dtype_size(dtype);
   unsigned char one[8] = {0};
   switch (dtype) {
-    case WICK_F32: { float f = 1.0f; memcpy(one, &f, 4); break; }
-    case WICK_F64: { double x = 1.0; memcpy(one, &x, 8); break; }
-    case WICK_F16: { uint16_t h = wick_f32_to_f16(1.0f); memcpy(one, &h, 2); break; }
-    case WICK_BF16: { uint16_t h = wick_f32_to_bf16(1.0f); memcpy(one, &h, 2); break; }
-    case WICK_I16: case WICK_U16: case WICK_BITS16: { uint16_t x = 1; memcpy(one, &x, 2); break; }
-    case WICK_I32: case WICK_U32: case WICK_QI32: { uint32_t x = 1; memcpy(one, &x, 4); break; }
-    case WICK_I64: case WICK_U64: { uint64_t x = 1; memcpy(one, &x, 8); break; }
+    case WICK_F32: {
+      float f = 1.0f;
+      memcpy(one, &f, 4);
+      break;
+    }
+    case WICK_F64: {
+      double x = 1.0;
+      memcpy(one, &x, 8);
+      break;
+    }
+    case WICK_F16: {
+      uint16_t h = wick_f32_to_f16(1.0f);
+      memcpy(one, &h, 2);
+      break;
+    }
+    case WICK_BF16: {
+      uint16_t h = wick_f32_to_bf16(1.0f);
+      memcpy(one, &h, 2);
+      break;
+    }
+    case WICK_I16:
+    case WICK_U16:
+    case WICK_BITS16: {
+      uint16_t x = 1;
+      memcpy(one, &x, 2);
+      break;
+    }
+    case WICK_I32:
+    case WICK_U32:
+    case WICK_QI32: {
+      uint32_t x = 1;
+      memcpy(one, &x, 4);
+      break;
+    }
+    case WICK_I64:
+    case WICK_U64: {
+      uint64_t x = 1;
+      memcpy(one, &x, 8);
+      break;
+    }
     default: one[0] = 1; break; /* 1-byte types and bool */
   }
   unsigned char *p = buf;
@@ -425,7 +486,8 @@ int cli_set_inputs(const cli_model *m, wick_method *method, const char *method_n
   if (fed_ones) *fed_ones = 0;
   if (num_paths > 0 && num_paths != n)
     return cli_error("%s: method '%s' takes %u input%s but %u --input file%s given", m->path,
-                     method_name, n, n == 1 ? "" : "s", num_paths, num_paths == 1 ? " was" : "s were");
+                     method_name, n, n == 1 ? "" : "s", num_paths,
+                     num_paths == 1 ? " was" : "s were");
   if (num_paths == 0) {
     for (uint32_t i = 0; i < n; i++) {
       const wick_tensor *in = wick_method_input(method, i);
@@ -433,7 +495,8 @@ int cli_set_inputs(const cli_model *m, wick_method *method, const char *method_n
       wick_tensor ones = *in;
       size_t nbytes = wick_tensor_nbytes(in);
       void *buf = cli_buffers_alloc(keep, nbytes);
-      if (buf == NULL) return cli_error("%s: cannot allocate %zu bytes for input %u", m->path, nbytes, i);
+      if (buf == NULL)
+        return cli_error("%s: cannot allocate %zu bytes for input %u", m->path, nbytes, i);
       fill_ones(buf, in->dtype, wick_tensor_numel(in));
       ones.data = buf;
       ones.capacity = nbytes;
@@ -461,8 +524,9 @@ int cli_set_inputs(const cli_model *m, wick_method *method, const char *method_n
       else
         s = wick_method_set_input_scalar(method, i, cli_elem_f64(&t, 0), &d);
     } else {
-      s = wick_diag_set(&d, WICK_ERR_INPUT_MISMATCH, "input %u is a %s and cannot come from a .npy file",
-                        i, v ? wick_value_kind_name(v->kind) : "missing value");
+      s = wick_diag_set(&d, WICK_ERR_INPUT_MISMATCH,
+                        "input %u is a %s and cannot come from a .npy file", i,
+                        v ? wick_value_kind_name(v->kind) : "missing value");
     }
     free(t.data);
     if (s != WICK_OK) return cli_error("%s: %s", path, d.msg);
@@ -478,6 +542,24 @@ int cli_make_dir(const char *dir) {
     if (S_ISDIR(st.st_mode)) return 0;
     return cli_error("%s: exists and is not a directory", dir);
   }
-  if (mkdir(dir, 0777) != 0) return cli_error("%s: cannot create directory: %s", dir, strerror(errno));
+  if (mkdir(dir, 0777) != 0)
+    return cli_error("%s: cannot create directory: %s", dir, strerror(errno));
+  return 0;
+}
+
+int cli_model_option(int argc, char **argv, int *i, const char *cmd, const char **data,
+                     uint32_t *num_data, const char **inputs, uint32_t *num_inputs,
+                     const char **method) {
+  const char *v = NULL;
+  int r;
+  if (data && (r = cli_option(argc, argv, i, "--data", &v, cmd)) != 0) {
+    if (r > 0) data[(*num_data)++] = v;
+    return r;
+  }
+  if (inputs && (r = cli_option(argc, argv, i, "--input", &v, cmd)) != 0) {
+    if (r > 0) inputs[(*num_inputs)++] = v;
+    return r;
+  }
+  if (method) return cli_option(argc, argv, i, "--method", method, cmd);
   return 0;
 }

@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "wick/wick.h"
 #include "wick/profile.h"
 #include "wick/util.h"
+#include "wick/wick.h"
 
 /* ---- subcommands (one file each) ---- */
 
@@ -61,6 +61,13 @@ bool cli_is_help(const char *arg);
  * printing an error) when the value is missing. */
 int cli_option(int argc, char **argv, int *i, const char *name, const char **value,
                const char *cmd);
+/* The options several subcommands share: --data FILE.ptd, --input FILE.npy
+ * (both repeatable; the arrays hold argc entries) and --method NAME. Returns 1
+ * when argv[*i] was one of them (consumed), 0 when not, -1 after printing an
+ * error. A NULL array means the command does not take that option. */
+int cli_model_option(int argc, char **argv, int *i, const char *cmd, const char **data,
+                     uint32_t *num_data, const char **inputs, uint32_t *num_inputs,
+                     const char **method);
 bool cli_parse_u64(const char *s, uint64_t *out);
 bool cli_parse_double(const char *s, double *out);
 /* Last path component, for messages. */
@@ -71,9 +78,9 @@ const char *cli_basename(const char *path);
 typedef struct cli_model {
   const char *path;
   wick_file file;
-  bool bundled;                 /* the file is a .bpte; `program` is its embedded .pte */
+  bool bundled; /* the file is a .bpte; `program` is its embedded .pte */
   wick_bundled bundle;
-  void *program_copy;           /* 64-byte aligned copy of the embedded program */
+  void *program_copy; /* 64-byte aligned copy of the embedded program */
   wick_program program;
   wick_file data_files[WICK_MAX_DATA_MAPS];
   wick_data_map data_maps[WICK_MAX_DATA_MAPS];

@@ -12,48 +12,49 @@ static const char kUsage[] =
 
 #define DEFAULT_ITERS 1000
 #define DEFAULT_WARMUP 10
-#define DEFAULT_BUDGET_NS 5000000000ull   /* default run stops after ~5 s of timed runs */
-#define WARMUP_BUDGET_NS 1000000000ull    /* warm-up stops after ~1 s */
-#define BATCH_WINDOW_NS 20000000ull       /* one batched window lasts ~20 ms */
-#define BATCH_MAX_MEDIAN_NS 50000ull      /* batch only runs faster than 50 us */
+#define DEFAULT_BUDGET_NS 5000000000ull /* default run stops after ~5 s of timed runs */
+#define WARMUP_BUDGET_NS 1000000000ull  /* warm-up stops after ~1 s */
+#define BATCH_WINDOW_NS 20000000ull     /* one batched window lasts ~20 ms */
+#define BATCH_MAX_MEDIAN_NS 50000ull    /* batch only runs faster than 50 us */
 #define BATCH_WINDOWS 3
 
 static void help(void) {
-  printf("usage: %s\n"
-         "\n"
-         "Times one method of a program:\n"
-         "  load        open the file, verify the program (and data), load the method\n"
-         "  first run   the first execute after load\n"
-         "  timed runs  N executes after W warm-up runs, each timed on its own with a\n"
-         "              monotonic clock: median, p90, p99, min and mean\n"
-         "  batched     for runs under 50 us, many executes timed in one clock window\n"
-         "              and divided (batched_mean_us): comparable to median_us, but\n"
-         "              without the ~20-40 ns a clock read adds to each timed run\n"
-         "  time per instruction   median latency / instruction count (framework\n"
-         "              overhead + kernel time, clock read included)\n"
-         "  peak RSS    of the whole process, in KiB\n"
-         "\n"
-         "  --data FILE.ptd   external tensor data (repeatable)\n"
-         "  --method NAME     method to time (default: forward, or the only method)\n"
-         "  --iters N         timed runs (default %d, stopping early after ~5 s)\n"
-         "  --warmup W        untimed runs first (default %d)\n"
-         "  --threads T       threads for the kernels that split their work (default 1)\n"
-         "  --input FILE.npy  inputs as for `wick run` (default: ones)\n"
-         "  --streams N       N method instances of the program, each executed by its\n"
-         "                    own thread at the same time: aggregate throughput\n"
-         "                    (inferences/s) and per-stream median/p90/p99 latency\n"
-         "  --profile FILE    record every executed instruction (profiler on while\n"
-         "                    timing) and write a Chrome/Perfetto trace, one track\n"
-         "                    per stream; recording stops after 1M events\n"
-         "  --json            print one JSON object instead of the table, with\n"
-         "                    load_ms first_ms median_ms p90_ms p99_ms min_ms mean_ms\n"
-         "                    median_us p90_us p99_us min_us mean_us batched_mean_us\n"
-         "                    batched_runs clock_overhead_ns ns_per_instruction\n"
-         "                    batched_ns_per_instruction\n"
-         "                    instructions iters warmup threads peak_rss_kb model method\n"
-         "\n"
-         "Exit status 0 on success, 1 on any failure (one line on stderr).\n",
-         kUsage, DEFAULT_ITERS, DEFAULT_WARMUP);
+  printf(
+      "usage: %s\n"
+      "\n"
+      "Times one method of a program:\n"
+      "  load        open the file, verify the program (and data), load the method\n"
+      "  first run   the first execute after load\n"
+      "  timed runs  N executes after W warm-up runs, each timed on its own with a\n"
+      "              monotonic clock: median, p90, p99, min and mean\n"
+      "  batched     for runs under 50 us, many executes timed in one clock window\n"
+      "              and divided (batched_mean_us): comparable to median_us, but\n"
+      "              without the ~20-40 ns a clock read adds to each timed run\n"
+      "  time per instruction   median latency / instruction count (framework\n"
+      "              overhead + kernel time, clock read included)\n"
+      "  peak RSS    of the whole process, in KiB\n"
+      "\n"
+      "  --data FILE.ptd   external tensor data (repeatable)\n"
+      "  --method NAME     method to time (default: forward, or the only method)\n"
+      "  --iters N         timed runs (default %d, stopping early after ~5 s)\n"
+      "  --warmup W        untimed runs first (default %d)\n"
+      "  --threads T       threads for the kernels that split their work (default 1)\n"
+      "  --input FILE.npy  inputs as for `wick run` (default: ones)\n"
+      "  --streams N       N method instances of the program, each executed by its\n"
+      "                    own thread at the same time: aggregate throughput\n"
+      "                    (inferences/s) and per-stream median/p90/p99 latency\n"
+      "  --profile FILE    record every executed instruction (profiler on while\n"
+      "                    timing) and write a Chrome/Perfetto trace, one track\n"
+      "                    per stream; recording stops after 1M events\n"
+      "  --json            print one JSON object instead of the table, with\n"
+      "                    load_ms first_ms median_ms p90_ms p99_ms min_ms mean_ms\n"
+      "                    median_us p90_us p99_us min_us mean_us batched_mean_us\n"
+      "                    batched_runs clock_overhead_ns ns_per_instruction\n"
+      "                    batched_ns_per_instruction\n"
+      "                    instructions iters warmup threads peak_rss_kb model method\n"
+      "\n"
+      "Exit status 0 on success, 1 on any failure (one line on stderr).\n",
+      kUsage, DEFAULT_ITERS, DEFAULT_WARMUP);
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -136,7 +137,8 @@ static void print_text(const char *model, const char *method, unsigned threads,
   printf("%.3f us\n", r->mean_ns / 1e3);
   printf(row, "batched mean");
   if (r->batched_ns >= 0)
-    printf("%.3f us per run  (%" PRIu64 " runs in one clock window, median of %d windows; "
+    printf("%.3f us per run  (%" PRIu64
+           " runs in one clock window, median of %d windows; "
            "no clock read per run)\n",
            r->batched_ns / 1e3, r->batched_runs, BATCH_WINDOWS);
   else
@@ -169,12 +171,14 @@ static void print_json(const char *model, const char *method, unsigned threads,
          threads);
   printf(", \"instructions\": %u", r->instructions);
   printf(", \"load_ms\": %.6f, \"first_ms\": %.6f", r->load_ms, r->first_ms);
-  printf(", \"median_ms\": %.9f, \"p90_ms\": %.9f, \"p99_ms\": %.9f, \"min_ms\": %.9f, "
-         "\"mean_ms\": %.9f",
-         r->median_ns / 1e6, r->p90_ns / 1e6, r->p99_ns / 1e6, r->min_ns / 1e6, r->mean_ns / 1e6);
-  printf(", \"median_us\": %.6f, \"p90_us\": %.6f, \"p99_us\": %.6f, \"min_us\": %.6f, "
-         "\"mean_us\": %.6f",
-         r->median_ns / 1e3, r->p90_ns / 1e3, r->p99_ns / 1e3, r->min_ns / 1e3, r->mean_ns / 1e3);
+  printf(
+      ", \"median_ms\": %.9f, \"p90_ms\": %.9f, \"p99_ms\": %.9f, \"min_ms\": %.9f, "
+      "\"mean_ms\": %.9f",
+      r->median_ns / 1e6, r->p90_ns / 1e6, r->p99_ns / 1e6, r->min_ns / 1e6, r->mean_ns / 1e6);
+  printf(
+      ", \"median_us\": %.6f, \"p90_us\": %.6f, \"p99_us\": %.6f, \"min_us\": %.6f, "
+      "\"mean_us\": %.6f",
+      r->median_ns / 1e3, r->p90_ns / 1e3, r->p99_ns / 1e3, r->min_ns / 1e3, r->mean_ns / 1e3);
   if (r->batched_ns >= 0)
     printf(", \"batched_mean_us\": %.6f, \"batched_runs\": %" PRIu64, r->batched_ns / 1e3,
            r->batched_runs);
@@ -244,17 +248,8 @@ int cmd_bench(int argc, char **argv) {
         json = true;
         continue;
       }
-      if ((r = cli_option(argc, argv, &i, "--data", &v, "bench")) != 0) {
-        if (r < 0) goto done;
-        data[num_data++] = v;
-        continue;
-      }
-      if ((r = cli_option(argc, argv, &i, "--input", &v, "bench")) != 0) {
-        if (r < 0) goto done;
-        inputs[num_inputs++] = v;
-        continue;
-      }
-      if ((r = cli_option(argc, argv, &i, "--method", &method, "bench")) != 0) {
+      if ((r = cli_model_option(argc, argv, &i, "bench", data, &num_data, inputs, &num_inputs,
+                                &method)) != 0) {
         if (r < 0) goto done;
         continue;
       }
@@ -274,7 +269,8 @@ int cmd_bench(int argc, char **argv) {
       if ((r = cli_option(argc, argv, &i, "--iters", &v, "bench")) != 0) {
         if (r < 0) goto done;
         if (!cli_parse_u64(v, &iters) || iters < 1 || iters > 100000000) {
-          cli_usage_error("bench", kUsage, "--iters needs a count from 1 to 100000000, got '%s'", v);
+          cli_usage_error("bench", kUsage, "--iters needs a count from 1 to 100000000, got '%s'",
+                          v);
           goto done;
         }
         iters_given = true;
@@ -283,7 +279,8 @@ int cmd_bench(int argc, char **argv) {
       if ((r = cli_option(argc, argv, &i, "--warmup", &v, "bench")) != 0) {
         if (r < 0) goto done;
         if (!cli_parse_u64(v, &warmup) || warmup > 100000000) {
-          cli_usage_error("bench", kUsage, "--warmup needs a count from 0 to 100000000, got '%s'", v);
+          cli_usage_error("bench", kUsage, "--warmup needs a count from 0 to 100000000, got '%s'",
+                          v);
           goto done;
         }
         continue;

@@ -15,31 +15,32 @@ static const char kUsage[] =
 #define DEFAULT_EVENTS (1u << 20)
 
 static void help(void) {
-  printf("usage: %s\n"
-         "\n"
-         "Runs a method N times with a per-instruction profiler and prints one row per\n"
-         "operator, sorted by total time:\n"
-         "  op          operator name (aten::add.out, move, delegate:..., ...)\n"
-         "  calls       executed instructions with that operator\n"
-         "  total ms    time inside them (clock read before and after each one)\n"
-         "  mean us     total / calls\n"
-         "  share %%     of the time inside all recorded instructions\n"
-         "  bytes       bytes moved: input + output tensor bytes, summed over calls\n"
-         "Before profiling it times the same runs without the profiler, and reports\n"
-         "the profiler's cost per instruction.\n"
-         "\n"
-         "  --data FILE.ptd   external tensor data (repeatable)\n"
-         "  --method NAME     method to profile (default: forward, or the only method)\n"
-         "  --input FILE.npy  inputs as for `wick run` (default: ones)\n"
-         "  --iters N         profiled runs (default %d)\n"
-         "  --warmup W        unprofiled runs first (default %d)\n"
-         "  --events N        event buffer size (default %u; recording stops when full)\n"
-         "  --trace FILE      also write a Chrome/Perfetto trace (chrome://tracing,\n"
-         "                    ui.perfetto.dev)\n"
-         "  --json            print one JSON object instead of the table\n"
-         "\n"
-         "Exit status 0 on success, 1 on any failure (one line on stderr).\n",
-         kUsage, DEFAULT_ITERS, DEFAULT_WARMUP, DEFAULT_EVENTS);
+  printf(
+      "usage: %s\n"
+      "\n"
+      "Runs a method N times with a per-instruction profiler and prints one row per\n"
+      "operator, sorted by total time:\n"
+      "  op          operator name (aten::add.out, move, delegate:..., ...)\n"
+      "  calls       executed instructions with that operator\n"
+      "  total ms    time inside them (clock read before and after each one)\n"
+      "  mean us     total / calls\n"
+      "  share %%     of the time inside all recorded instructions\n"
+      "  bytes       bytes moved: input + output tensor bytes, summed over calls\n"
+      "Before profiling it times the same runs without the profiler, and reports\n"
+      "the profiler's cost per instruction.\n"
+      "\n"
+      "  --data FILE.ptd   external tensor data (repeatable)\n"
+      "  --method NAME     method to profile (default: forward, or the only method)\n"
+      "  --input FILE.npy  inputs as for `wick run` (default: ones)\n"
+      "  --iters N         profiled runs (default %d)\n"
+      "  --warmup W        unprofiled runs first (default %d)\n"
+      "  --events N        event buffer size (default %u; recording stops when full)\n"
+      "  --trace FILE      also write a Chrome/Perfetto trace (chrome://tracing,\n"
+      "                    ui.perfetto.dev)\n"
+      "  --json            print one JSON object instead of the table\n"
+      "\n"
+      "Exit status 0 on success, 1 on any failure (one line on stderr).\n",
+      kUsage, DEFAULT_ITERS, DEFAULT_WARMUP, DEFAULT_EVENTS);
 }
 
 /* ---- helpers for run / bench ---- */
@@ -144,13 +145,15 @@ int cli_bench_streams(const cli_model *m, const char *name, const char *const *i
     printf(", \"method\": ");
     json_str(name);
     printf(", \"streams\": %u, \"iters\": %" PRIu64 ", \"warmup\": %" PRIu64
-           ", \"instructions\": %u, \"runs\": %" PRIu64 ", \"wall_ms\": %.6f"
+           ", \"instructions\": %u, \"runs\": %" PRIu64
+           ", \"wall_ms\": %.6f"
            ", \"throughput_per_s\": %.3f, \"mean_of_medians_us\": %.6f, \"max_p90_us\": %.6f"
            ", \"profiled\": %s, \"per_stream\": [",
            streams, iters, warmup, instructions, total_runs, (double)wall / 1e6, per_s,
            sum_medians / streams / 1e3, worst_p90 / 1e3, profile_path ? "true" : "false");
     for (uint32_t s = 0; s < streams; s++)
-      printf("%s{\"stream\": %u, \"runs\": %" PRIu64 ", \"median_us\": %.6f, \"p90_us\": %.6f"
+      printf("%s{\"stream\": %u, \"runs\": %" PRIu64
+             ", \"median_us\": %.6f, \"p90_us\": %.6f"
              ", \"p99_us\": %.6f, \"min_us\": %.6f, \"mean_us\": %.6f}",
              s ? ", " : "", s, stats[s].runs, stats[s].median_ns / 1e3, stats[s].p90_ns / 1e3,
              stats[s].p99_ns / 1e3, stats[s].min_ns / 1e3, stats[s].mean_ns / 1e3);
@@ -164,8 +167,8 @@ int cli_bench_streams(const cli_model *m, const char *name, const char *const *i
     printf("%u method instances of one program, one thread each%s\n", streams,
            profile_path ? " (profiler on)" : "");
     printf(row, "timed runs");
-    printf("%" PRIu64 " per stream after %" PRIu64 " warm-up run%s, each timed on its own\n",
-           iters, warmup, warmup == 1 ? "" : "s");
+    printf("%" PRIu64 " per stream after %" PRIu64 " warm-up run%s, each timed on its own\n", iters,
+           warmup, warmup == 1 ? "" : "s");
     printf(row, "throughput");
     printf("%.1f inferences/s  (%" PRIu64 " runs in %.3f ms, all streams)\n", per_s, total_runs,
            (double)wall / 1e6);
@@ -250,17 +253,8 @@ int cmd_profile(int argc, char **argv) {
         json = true;
         continue;
       }
-      if ((r = cli_option(argc, argv, &i, "--data", &v, "profile")) != 0) {
-        if (r < 0) goto done;
-        data[num_data++] = v;
-        continue;
-      }
-      if ((r = cli_option(argc, argv, &i, "--input", &v, "profile")) != 0) {
-        if (r < 0) goto done;
-        inputs[num_inputs++] = v;
-        continue;
-      }
-      if ((r = cli_option(argc, argv, &i, "--method", &method, "profile")) != 0) {
+      if ((r = cli_model_option(argc, argv, &i, "profile", data, &num_data, inputs, &num_inputs,
+                                &method)) != 0) {
         if (r < 0) goto done;
         continue;
       }
@@ -280,8 +274,8 @@ int cmd_profile(int argc, char **argv) {
       if ((r = cli_option(argc, argv, &i, "--warmup", &v, "profile")) != 0) {
         if (r < 0) goto done;
         if (!cli_parse_u64(v, &warmup) || warmup > 100000000) {
-          cli_usage_error("profile", kUsage,
-                          "--warmup needs a count from 0 to 100000000, got '%s'", v);
+          cli_usage_error("profile", kUsage, "--warmup needs a count from 0 to 100000000, got '%s'",
+                          v);
           goto done;
         }
         continue;
@@ -363,14 +357,16 @@ int cmd_profile(int argc, char **argv) {
     printf(", \"method\": ");
     json_str(name);
     printf(", \"iters\": %" PRIu64 ", \"instructions\": %u, \"events\": %" PRIu64
-           ", \"dropped\": %" PRIu64 ", \"median_us\": %.6f, \"profiled_median_us\": %.6f"
+           ", \"dropped\": %" PRIu64
+           ", \"median_us\": %.6f, \"profiled_median_us\": %.6f"
            ", \"observer_ns_per_instruction\": %.3f, \"total_ms\": %.6f, \"ops\": [",
-           iters, instructions, recorded, dropped, plain_median / 1e3, prof_median / 1e3,
-           per_instr, (double)total_ns / 1e6);
+           iters, instructions, recorded, dropped, plain_median / 1e3, prof_median / 1e3, per_instr,
+           (double)total_ns / 1e6);
     for (size_t k = 0; k < nops; k++) {
       printf("%s{\"op\": ", k ? ", " : "");
       json_str(ops[k].name);
-      printf(", \"calls\": %" PRIu64 ", \"total_ms\": %.6f, \"mean_us\": %.6f, \"share\": %.4f"
+      printf(", \"calls\": %" PRIu64
+             ", \"total_ms\": %.6f, \"mean_us\": %.6f, \"share\": %.4f"
              ", \"bytes\": %" PRIu64 "}",
              ops[k].calls, (double)ops[k].total_ns / 1e6,
              (double)ops[k].total_ns / 1e3 / (double)ops[k].calls,

@@ -9,24 +9,25 @@ static const char kUsage[] =
     "[--output-dir DIR] [--profile TRACE.json]";
 
 static void help(void) {
-  printf("usage: %s\n"
-         "\n"
-         "Runs one method of an ExecuTorch program (.pte, or the program inside a\n"
-         "bundled .bpte) and prints every output: dtype, shape and the first 16 values.\n"
-         "\n"
-         "  --data FILE.ptd     external tensor data (repeatable)\n"
-         "  --method NAME       method to run (default: forward, or the only method)\n"
-         "  --input FILE.npy    one per method input, in order (repeatable). Without\n"
-         "                      --input every tensor input is filled with ones, as\n"
-         "                      ExecuTorch's executor_runner does; scalar inputs keep\n"
-         "                      the values stored in the program\n"
-         "  --output-dir DIR    also write output_0.npy, output_1.npy, ... into DIR\n"
-         "                      (created if missing)\n"
-         "  --profile FILE      write a Chrome/Perfetto trace of the run: one event per\n"
-         "                      executed instruction (see also `wick profile`)\n"
-         "\n"
-         "Exit status 0 on success, 1 on any failure (one line on stderr).\n",
-         kUsage);
+  printf(
+      "usage: %s\n"
+      "\n"
+      "Runs one method of an ExecuTorch program (.pte, or the program inside a\n"
+      "bundled .bpte) and prints every output: dtype, shape and the first 16 values.\n"
+      "\n"
+      "  --data FILE.ptd     external tensor data (repeatable)\n"
+      "  --method NAME       method to run (default: forward, or the only method)\n"
+      "  --input FILE.npy    one per method input, in order (repeatable). Without\n"
+      "                      --input every tensor input is filled with ones, as\n"
+      "                      ExecuTorch's executor_runner does; scalar inputs keep\n"
+      "                      the values stored in the program\n"
+      "  --output-dir DIR    also write output_0.npy, output_1.npy, ... into DIR\n"
+      "                      (created if missing)\n"
+      "  --profile FILE      write a Chrome/Perfetto trace of the run: one event per\n"
+      "                      executed instruction (see also `wick profile`)\n"
+      "\n"
+      "Exit status 0 on success, 1 on any failure (one line on stderr).\n",
+      kUsage);
 }
 
 /* Saves output k into dir/output_k.npy (scalars as rank-0 arrays). */
@@ -42,9 +43,7 @@ static int save_output(const char *dir, uint32_t k, const wick_value *v) {
   uint8_t b8;
   const wick_tensor *t = NULL;
   switch (v->kind) {
-    case WICK_VAL_TENSOR:
-      t = v->u.t;
-      break;
+    case WICK_VAL_TENSOR: t = v->u.t; break;
     case WICK_VAL_INT:
       i64 = v->u.i;
       wick_tensor_init(&scalar, WICK_I64, 0, NULL, &i64, sizeof i64);
@@ -90,7 +89,6 @@ int cmd_run(int argc, char **argv) {
   bool positional_only = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    const char *v = NULL;
     int r = 0;
     if (!positional_only) {
       if (cli_is_help(a)) {
@@ -102,17 +100,8 @@ int cmd_run(int argc, char **argv) {
         positional_only = true;
         continue;
       }
-      if ((r = cli_option(argc, argv, &i, "--data", &v, "run")) != 0) {
-        if (r < 0) goto done;
-        data[num_data++] = v;
-        continue;
-      }
-      if ((r = cli_option(argc, argv, &i, "--input", &v, "run")) != 0) {
-        if (r < 0) goto done;
-        inputs[num_inputs++] = v;
-        continue;
-      }
-      if ((r = cli_option(argc, argv, &i, "--method", &method, "run")) != 0) {
+      if ((r = cli_model_option(argc, argv, &i, "run", data, &num_data, inputs, &num_inputs,
+                                &method)) != 0) {
         if (r < 0) goto done;
         continue;
       }
@@ -149,9 +138,9 @@ int cmd_run(int argc, char **argv) {
   if (cli_set_inputs(&m, lm.method, name, inputs, num_inputs, &keep, &fed_ones) != 0) goto done;
   if (out_dir && cli_make_dir(out_dir) != 0) goto done;
   /* Room for every instruction four times over (loops); recording stops when full. */
-  if (profile && cli_profile_start(lm.method, name, 0,
-                                   4 * (uint64_t)wick_method_num_instructions(lm.method) + 1024,
-                                   &prof) != 0)
+  if (profile &&
+      cli_profile_start(lm.method, name, 0,
+                        4 * (uint64_t)wick_method_num_instructions(lm.method) + 1024, &prof) != 0)
     goto done;
 
   wick_diag d;
