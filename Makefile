@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 FUZZ_SECONDS ?= 30
 
-.PHONY: all test demo asan fuzz size clean format help install
+.PHONY: all test demo asan fuzz size clean format help install test-arm64 test-cortex-m
 PREFIX ?= /usr/local
 
 all: $(BUILD)/Makefile
@@ -33,6 +33,20 @@ fuzz:
 size:
 	@./scripts/size.sh
 
+# Cross build for aarch64 Linux, every test run under qemu-aarch64
+# (cmake/toolchain-aarch64.cmake; apt-get install gcc-aarch64-linux-gnu
+# libc6-dev-arm64-cross qemu-user).
+test-arm64:
+	@$(CMAKE) -S . -B build-arm64 -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64.cmake >/dev/null
+	@$(CMAKE) --build build-arm64 -j$(JOBS)
+	@cd build-arm64 && ctest --output-on-failure -j$(JOBS)
+
+# The demo model on a bare-metal Cortex-M33 (MPS2+ AN505 under qemu-system-arm),
+# checked against the host (scripts/test-cortex-m.sh; apt-get install
+# gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm xxd).
+test-cortex-m: all
+	@./scripts/test-cortex-m.sh $(BUILD) build-cortex-m
+
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -42,7 +56,7 @@ install: all
 	@$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-fuzz build-arm64 build-cortex-m
 
 help:
 	@echo "make          build build/wick and build/libwick.a"
@@ -51,4 +65,6 @@ help:
 	@echo "make asan     ASan+UBSan build running the tests"
 	@echo "make fuzz     bounded libFuzzer runs (FUZZ_SECONDS each, clang)"
 	@echo "make size     runtime-core footprint for x86-64 and Cortex-M33"
+	@echo "make test-arm64     cross build for aarch64, tests under qemu-aarch64"
+	@echo "make test-cortex-m  demo model on a bare-metal Cortex-M33 (qemu mps2-an505)"
 	@echo "make install  install into PREFIX (default /usr/local)"

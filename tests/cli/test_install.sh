@@ -17,6 +17,10 @@ if [ "${WICK_SANITIZED:-0}" = 1 ]; then
   echo "skipped: an installed copy built against sanitizer-instrumented libraries is not tested in sanitizer builds"
   exit 77
 fi
+if [ "${WICK_CROSS:-0}" = 1 ]; then
+  echo "skipped: cross build: the install check compiles and runs programs with the host compiler"
+  exit 77
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 build=${WICK_BUILD_DIR:-}
 [ -z "$build" ] && [ -n "${WICK_BIN:-}" ] && build=$(dirname "$WICK_BIN")

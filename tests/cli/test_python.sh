@@ -11,6 +11,10 @@ if [ "${WICK_SANITIZED:-0}" = 1 ]; then
   echo "skipped: Python loading a sanitizer-instrumented libwick.so is not tested in sanitizer builds"
   exit 77
 fi
+if [ "${WICK_CROSS:-0}" = 1 ]; then
+  echo "skipped: cross build: the host Python cannot load the target libwick.so"
+  exit 77
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=${WICK_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 py=/usr/bin/python3

@@ -28,7 +28,6 @@
  * are the same). Every tensor is addressed through its dim order.
  */
 #include <math.h>
-#include <stdio.h>
 
 #include "kernels/portable/ops_quant.h"
 #include "kernels/quantized/qmath.h"
@@ -43,7 +42,7 @@ static wick_status check_mult_shift(wick_kernel_ctx *ctx, const char *what, int6
   wick_status s = wq_check_range(ctx, what, m, INT32_MIN, INT32_MAX);
   if (s) return s;
   char w[64];
-  snprintf(w, sizeof w, "%s shift", what);
+  wick_snprintf(w, sizeof w, "%s shift", what); /* the core formatter: no stdio on devices */
   return wq_check_range(ctx, w, sh, -31, 31);
 }
 

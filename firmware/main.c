@@ -1,0 +1,145 @@
+/* wick on a Cortex-M33 (MPS2+ AN505 under QEMU): loads a .pte compiled into
+ * flash as a C array, runs it from static arenas and prints the outputs over
+ * semihosting in the same format as `wick run`, for scripts/test-cortex-m.sh
+ * to compare against the host.
+ *
+ * Generated per model by the script (build-cortex-m/):
+ *   model_data.c    wick_fw_model[] (the .pte, 16-byte aligned) and
+ *                   wick_fw_input[] (raw little-endian input 0, may be empty: ones)
+ *   model_arenas.c  the static arenas, sized from the program by a first
+ *                   build of this file with -DWICK_FW_PROBE, which prints
+ *                   the method's runtime_bytes and planned sizes.
+ * Only the runtime core's own formatter (wick_snprintf) is used: no stdio. */
+#include <stdint.h>
+#include <string.h>
+
+#include "firmware.h"
+#include "wick/runtime.h"
+
+#define METHOD "forward"
+
+extern const unsigned char wick_fw_model[];
+extern const size_t wick_fw_model_size;
+extern const unsigned char wick_fw_input[];
+extern const size_t wick_fw_input_size;
+
+#ifndef WICK_FW_PROBE
+extern unsigned char wick_fw_runtime_arena[];
+extern const size_t wick_fw_runtime_size;
+extern unsigned char *const wick_fw_planned_arenas[];
+extern const size_t wick_fw_planned_sizes[];
+extern const uint32_t wick_fw_num_planned;
+#endif
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...) {
+  char line[256];
+  va_list ap;
+  va_start(ap, fmt);
+  wick_vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  wick_fw_puts(line);
+}
+
+static int fail(const wick_diag *d) {
+  say("wick_m33: error: %s\n", d->msg);
+  return 1;
+}
+
+#ifndef WICK_FW_PROBE
+/* "output 0: float32[1,4] = [a, b, ...]" as tools/ prints it, then the exact bits. */
+static void print_output(uint32_t i, const wick_tensor *t) {
+  char buf[512];
+  size_t n = (size_t)wick_snprintf(buf, sizeof buf, "output %u: %s[", (unsigned)i,
+                                   wick_dtype_name(t->dtype));
+  for (int k = 0; k < t->dim && n < sizeof buf; k++)
+    n += (size_t)wick_snprintf(buf + n, sizeof buf - n, k ? ",%ld" : "%ld", (long)t->sizes[k]);
+  size_t numel = wick_tensor_numel(t);
+  if (t->dtype != WICK_F32) {
+    say("%s] (%u elements; only float32 values are printed)\n", buf, (unsigned)numel);
+    return;
+  }
+  const float *v = (const float *)t->data;
+  if (n < sizeof buf) n += (size_t)wick_snprintf(buf + n, sizeof buf - n, "] = [");
+  for (size_t k = 0; k < numel && n < sizeof buf; k++)
+    n += (size_t)wick_snprintf(buf + n, sizeof buf - n, k ? ", %.9g" : "%.9g", (double)v[k]);
+  if (n < sizeof buf) wick_snprintf(buf + n, sizeof buf - n, "]\n");
+  wick_fw_puts(buf);
+  for (size_t k = 0; k < numel; k++) {
+    uint32_t bits;
+    memcpy(&bits, &v[k], sizeof bits);
+    say("  bits %u[%u] = 0x%08lx\n", (unsigned)i, (unsigned)k, (unsigned long)bits);
+  }
+}
+#endif
+
+int main(void) {
+  wick_diag d = {WICK_OK, ""};
+  wick_program prog;
+  wick_method_meta meta;
+  say("wick_m33: program %lu bytes at %p\n", (unsigned long)wick_fw_model_size,
+      (const void *)wick_fw_model);
+  if (wick_program_load(&prog, wick_fw_model, wick_fw_model_size, &d) != WICK_OK ||
+      wick_method_meta_get(&prog, METHOD, &meta, &d) != WICK_OK)
+    return fail(&d);
+
+#ifdef WICK_FW_PROBE
+  /* Machine-readable for the build script: runtime bytes, arena count, sizes. */
+  char line[160];
+  size_t n = (size_t)wick_snprintf(line, sizeof line, "WICK_FW_ARENAS %lu %u",
+                                   (unsigned long)meta.runtime_bytes, (unsigned)meta.num_planned);
+  for (uint32_t i = 0; i < meta.num_planned && n < sizeof line; i++)
+    n += (size_t)wick_snprintf(line + n, sizeof line - n, " %lu", (unsigned long)meta.planned_sizes[i]);
+  say("%s\n", line);
+  return 0;
+#else
+  say("static arenas: runtime %lu bytes (method needs %lu)", (unsigned long)wick_fw_runtime_size,
+      (unsigned long)meta.runtime_bytes);
+  for (uint32_t i = 0; i < wick_fw_num_planned; i++)
+    say(", planned[%u] %lu bytes (needs %lu)", (unsigned)i, (unsigned long)wick_fw_planned_sizes[i],
+        i < meta.num_planned ? (unsigned long)meta.planned_sizes[i] : 0ul);
+  say("\n");
+  if (meta.num_planned != wick_fw_num_planned || meta.runtime_bytes > wick_fw_runtime_size) {
+    say("wick_m33: error: the static arenas do not fit the program (rebuild model_arenas.c)\n");
+    return 1;
+  }
+  wick_arenas a = {wick_fw_runtime_arena, wick_fw_runtime_size, {0}, {0}, wick_fw_num_planned};
+  for (uint32_t i = 0; i < wick_fw_num_planned; i++) {
+    if (meta.planned_sizes[i] > wick_fw_planned_sizes[i]) {
+      say("wick_m33: error: planned arena %u too small\n", (unsigned)i);
+      return 1;
+    }
+    a.planned[i] = wick_fw_planned_arenas[i];
+    a.planned_sizes[i] = wick_fw_planned_sizes[i];
+  }
+  wick_method *m;
+  if (wick_method_load(&prog, METHOD, &a, &m, &d) != WICK_OK) return fail(&d);
+
+  /* Input 0 from the generated bytes, or ones (as `wick run` without --input). */
+  wick_tensor *x = wick_method_input(m, 0);
+  if (x == NULL || x->data == NULL || x->dtype != WICK_F32) {
+    say("wick_m33: error: input 0 is not a planned float32 tensor\n");
+    return 1;
+  }
+  size_t nbytes = wick_tensor_nbytes(x);
+  if (wick_fw_input_size == 0) {
+    for (size_t k = 0; k < nbytes / sizeof(float); k++) ((float *)x->data)[k] = 1.0f;
+  } else if (wick_fw_input_size == nbytes) {
+    memcpy(x->data, wick_fw_input, nbytes);
+  } else {
+    say("wick_m33: error: input 0 needs %lu bytes, %lu given\n", (unsigned long)nbytes,
+        (unsigned long)wick_fw_input_size);
+    return 1;
+  }
+
+  if (wick_method_execute(m, &d) != WICK_OK) return fail(&d);
+  for (uint32_t i = 0; i < wick_method_num_outputs(m); i++) {
+    const wick_tensor *y = wick_method_output(m, i);
+    if (y != NULL) print_output(i, y);
+  }
+  say("stack: %lu of %lu bytes used\n", (unsigned long)wick_fw_stack_used(),
+      (unsigned long)wick_fw_stack_size());
+  say("wick_m33: ok\n");
+  return 0;
+#endif
+}
