@@ -171,7 +171,7 @@ int32_t wc_node_add(wc_graph *g, const char *op, const int32_t *args, uint32_t n
   memset(n, 0, sizeof *n);
   n->op = op;
   n->args = xrealloc(NULL, (nargs ? nargs : 1) * sizeof(int32_t));
-  memcpy(n->args, args, nargs * sizeof(int32_t));
+  if (nargs) memcpy(n->args, args, nargs * sizeof(int32_t));
   n->nargs = nargs;
   n->nouts = nouts;
   n->origin = g->current_origin ? xstrdup(g->current_origin) : NULL;
