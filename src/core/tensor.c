@@ -75,11 +75,14 @@ bool wick_tensor_is_contiguous(const wick_tensor *t) {
 }
 
 void wick_tensor_update_strides(wick_tensor *t) {
-  int32_t stride = 1;
+  /* 64-bit product, saturated: loaders keep the product of max(size, 1)
+   * below 2^31, so saturation only guards against misuse. */
+  int64_t stride = 1;
   for (int k = t->dim - 1; k >= 0; k--) {
     int d = t->dim_order[k];
-    t->strides[d] = stride;
+    t->strides[d] = (int32_t)stride;
     stride *= t->sizes[d] > 0 ? t->sizes[d] : 1;
+    if (stride > INT32_MAX) stride = INT32_MAX;
   }
 }
 
@@ -89,11 +92,11 @@ wick_status wick_tensor_init(wick_tensor *t, int dtype, int dim, const int64_t *
   if (dim < 0 || dim > WICK_MAX_DIM || wick_dtype_size(dtype) == 0) return WICK_ERR_INVALID_ARGUMENT;
   t->dtype = (uint8_t)dtype;
   t->dim = (uint8_t)dim;
-  uint64_t numel = 1;
+  uint64_t span = 1; /* product of max(size, 1): the largest stride */
   for (int i = 0; i < dim; i++) {
     if (sizes[i] < 0 || sizes[i] > INT32_MAX) return WICK_ERR_INVALID_ARGUMENT;
-    numel *= (uint64_t)sizes[i];
-    if (numel > INT32_MAX) return WICK_ERR_INVALID_ARGUMENT; /* int32 strides */
+    span *= sizes[i] > 0 ? (uint64_t)sizes[i] : 1;
+    if (span > INT32_MAX) return WICK_ERR_INVALID_ARGUMENT; /* int32 strides */
     t->sizes[i] = (int32_t)sizes[i];
     t->dim_order[i] = (uint8_t)i;
   }
@@ -114,12 +117,12 @@ wick_status wick_tensor_resize(wick_tensor *t, int dim, const int64_t *sizes, wi
     return wick_diag_set(d, WICK_ERR_INPUT_MISMATCH, "cannot resize static tensor %s to rank %d",
                          wick_tensor_describe(t, buf, sizeof buf), dim);
   size_t n = wick_dtype_size(t->dtype);
-  uint64_t numel = 1;
+  uint64_t span = 1; /* product of max(size, 1): the largest stride */
   for (int i = 0; i < dim; i++) {
     if (sizes[i] < 0 || sizes[i] > INT32_MAX)
       return wick_diag_set(d, WICK_ERR_INPUT_MISMATCH, "bad size %lld", (long long)sizes[i]);
-    numel *= (uint64_t)sizes[i];
-    if (numel > INT32_MAX)
+    span *= sizes[i] > 0 ? (uint64_t)sizes[i] : 1;
+    if (span > INT32_MAX)
       return wick_diag_set(d, WICK_ERR_INPUT_MISMATCH, "resize to 2^31 or more elements");
     n *= (size_t)sizes[i];
   }

@@ -73,6 +73,7 @@ wick_status wick_read_tensor_header(fb_reader *r, const fb_table *t, wick_tensor
   out->dynamism = (uint8_t)dyn;
   unsigned seen = 0;
   uint64_t bytes = wick_dtype_size(st);
+  uint64_t span = 1; /* product of max(size, 1): the largest stride */
   for (uint32_t i = 0; i < sizes.len; i++) {
     int32_t s = fb_vec_i32(r, sizes, i);
     if (s < 0)
@@ -80,10 +81,11 @@ wick_status wick_read_tensor_header(fb_reader *r, const fb_table *t, wick_tensor
                            i);
     out->sizes[i] = s;
     bytes *= (uint64_t)s;
-    /* Strides are int32 element counts: keep every tensor under 2^31 elements. */
-    if (bytes / wick_dtype_size(st) >= ((uint64_t)1 << 31))
+    span *= s > 0 ? (uint64_t)s : 1;
+    /* Strides are int32 element counts: every stride must stay below 2^31. */
+    if (span >= ((uint64_t)1 << 31))
       return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED,
-                           "value %u: tensor has 2^31 or more elements", vidx);
+                           "value %u: tensor dims span 2^31 or more elements", vidx);
     uint8_t o = order.len ? fb_vec_u8(r, order, i) : (uint8_t)i;
     if (o >= sizes.len || (seen & (1u << o)))
       return wick_diag_set(d, WICK_ERR_MALFORMED, "value %u: dim_order is not a permutation", vidx);

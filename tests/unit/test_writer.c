@@ -607,7 +607,37 @@ static void test_constants_stay_constant(void) {
   }
 }
 
+/* Regression (fuzz_pte): a tensor whose dims include 0 has no elements, but
+ * its other dims still set the strides; [0, 262144, 1310720] overflowed the
+ * int32 stride computation. Such dims must be refused at load. */
+static void test_huge_dims_with_zero(void) {
+  wick_pte_writer *w = wick_pte_writer_new();
+  wick_pte_method *m = wick_pte_add_method(w, "forward");
+  uint32_t arena = wick_pte_add_arena(m, 64);
+  int32_t big[3] = {0, 262144, 1310720}, one[1] = {1};
+  int x = wick_pte_planned_tensor(m, WICK_F32, 3, big, arena, 0);
+  int y = wick_pte_planned_tensor(m, WICK_F32, 1, one, arena, 16);
+  wick_pte_kernel_named(m, "aten::clone", "out", (int32_t[]){x, wick_pte_none(m), y, y}, 4);
+  wick_pte_set_inputs(m, (int32_t[]){x}, 1);
+  wick_pte_set_outputs(m, (int32_t[]){y}, 1);
+  uint8_t *pte = NULL;
+  size_t n = 0;
+  wick_diag d = {WICK_OK, ""};
+  CHECK(wick_pte_writer_finish(w, &pte, &n, &d) == WICK_OK);
+  wick_pte_writer_free(w);
+  wick_program prog;
+  wick_diag_clear(&d);
+  wick_status s = wick_program_load(&prog, pte, n, &d);
+  CHECK_MSG(s == WICK_ERR_NOT_SUPPORTED && strstr(d.msg, "2^31") != NULL, "%s: %s",
+            wick_status_name(s), d.msg);
+  wick_tensor t;
+  CHECK(wick_tensor_init(&t, WICK_F32, 3, (const int64_t[]){0, 262144, 1310720}, NULL, 0) ==
+        WICK_ERR_INVALID_ARGUMENT);
+  free(pte);
+}
+
 int main(void) {
+  test_huge_dims_with_zero();
   test_fbb();
   test_layout();
   test_add_segment_and_inline();
