@@ -26,50 +26,9 @@
 
 /* ---- allocation counting (glibc, not under sanitizers; as test_noalloc.c) ---- */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define LLM_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define LLM_SANITIZED 1
-#endif
-#endif
-
-#if defined(__GLIBC__) && !defined(LLM_SANITIZED)
+#include "alloc_count.h"
+#ifdef ALLOC_COUNT_ACTIVE
 #define LLM_COUNT_ALLOCS 1
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-extern void *__libc_memalign(size_t align, size_t n);
-static volatile int g_counting;
-static volatile long g_allocs;
-void *malloc(size_t n) {
-  if (g_counting) g_allocs++;
-  return __libc_malloc(n);
-}
-void *calloc(size_t n, size_t size) {
-  if (g_counting) g_allocs++;
-  return __libc_calloc(n, size);
-}
-void *realloc(void *p, size_t n) {
-  if (g_counting) g_allocs++;
-  return __libc_realloc(p, n);
-}
-void free(void *p) {
-  if (p && g_counting) g_allocs++;
-  __libc_free(p);
-}
-int posix_memalign(void **out, size_t align, size_t n) {
-  if (g_counting) g_allocs++;
-  void *p = __libc_memalign(align, n);
-  if (p == NULL) return 12;
-  *out = p;
-  return 0;
-}
-void *aligned_alloc(size_t align, size_t n) {
-  if (g_counting) g_allocs++;
-  return __libc_memalign(align, n);
-}
 #endif
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -808,14 +767,14 @@ static void test_no_alloc(wick_llm *llm) {
   int32_t out[64];
   wick_generate_options o = {.max_new_tokens = 64, .ignore_eos = true};
   wick_generate_stats st;
-  g_allocs = 0;
+  g_allocations = 0;
   g_counting = 1;
   wick_status rc = wick_llm_generate_tokens(llm, &s, prompt, 4, &o, out, 64, &st, &d);
   g_counting = 0;
   CHECK_MSG(rc == WICK_OK, "%s", d.msg);
-  CHECK_MSG(g_allocs == 0, "%ld allocator calls while generating", (long)g_allocs);
+  CHECK_MSG(g_allocations == 0, "%ld allocator calls while generating", (long)g_allocations);
   CHECK(st.generated_tokens == 64);
-  fprintf(stderr, "generate: 4-token prefill + 64 tokens, %ld allocator calls\n", (long)g_allocs);
+  fprintf(stderr, "generate: 4-token prefill + 64 tokens, %ld allocator calls\n", (long)g_allocations);
   wick_sampler_free(&s);
 #else
   (void)llm;

@@ -16,68 +16,12 @@
 #include "wick/util.h"
 #include "wick/wick.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NOALLOC_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#include "alloc_count.h"
+#ifdef ALLOC_COUNT_SANITIZED
 #define NOALLOC_SANITIZED 1
 #endif
-#endif
-
-#if defined(__GLIBC__) && !defined(NOALLOC_SANITIZED)
+#ifdef ALLOC_COUNT_ACTIVE
 #define NOALLOC_ACTIVE 1
-
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-extern void *__libc_memalign(size_t align, size_t n);
-
-static volatile int g_counting;      /* count calls while set            */
-static volatile long g_allocations;  /* malloc-family calls while counting */
-
-static void note(void) {
-  if (g_counting) g_allocations++;
-}
-
-void *malloc(size_t n) {
-  note();
-  return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size) {
-  note();
-  return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n) {
-  note();
-  return __libc_realloc(p, n);
-}
-
-void free(void *p) {
-  if (p) note();
-  __libc_free(p);
-}
-
-int posix_memalign(void **out, size_t align, size_t n) {
-  note();
-  void *p = __libc_memalign(align, n);
-  if (p == NULL) return 12; /* ENOMEM */
-  *out = p;
-  return 0;
-}
-
-void *aligned_alloc(size_t align, size_t n) {
-  note();
-  return __libc_memalign(align, n);
-}
-
-void *memalign(size_t align, size_t n);
-void *memalign(size_t align, size_t n) {
-  note();
-  return __libc_memalign(align, n);
-}
 #endif
 
 #ifdef NOALLOC_ACTIVE

@@ -15,54 +15,9 @@
 #include "wick/util.h"
 #include "wick/wick.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define PROFILE_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || \
-    __has_feature(thread_sanitizer)
-#define PROFILE_SANITIZED 1
-#endif
-#endif
-
-#if defined(__GLIBC__) && !defined(PROFILE_SANITIZED)
+#include "alloc_count.h"
+#ifdef ALLOC_COUNT_ACTIVE
 #define COUNT_ALLOCS 1
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-extern void *__libc_memalign(size_t align, size_t n);
-static volatile int g_counting;
-static volatile long g_allocs;
-static void note(void) {
-  if (g_counting) g_allocs++;
-}
-void *malloc(size_t n) {
-  note();
-  return __libc_malloc(n);
-}
-void *calloc(size_t n, size_t size) {
-  note();
-  return __libc_calloc(n, size);
-}
-void *realloc(void *p, size_t n) {
-  note();
-  return __libc_realloc(p, n);
-}
-void free(void *p) {
-  if (p) note();
-  __libc_free(p);
-}
-int posix_memalign(void **out, size_t align, size_t n) {
-  note();
-  void *p = __libc_memalign(align, n);
-  if (p == NULL) return 12;
-  *out = p;
-  return 0;
-}
-void *aligned_alloc(size_t align, size_t n) {
-  note();
-  return __libc_memalign(align, n);
-}
 #endif
 
 enum { IN = 16, HID = 32, OUT = 4 };
@@ -160,13 +115,13 @@ static void test_library(const uint8_t *pte, size_t size, const char *tmpdir) {
   CHECK(wick_profiler_method(p) == lm.method);
 
 #ifdef COUNT_ALLOCS
-  g_allocs = 0;
+  g_allocations = 0;
   g_counting = 1;
 #endif
   for (int k = 0; k < 2; k++) CHECK(wick_method_execute(lm.method, &d) == WICK_OK);
 #ifdef COUNT_ALLOCS
   g_counting = 0;
-  CHECK_MSG(g_allocs == 0, "%ld allocations while executing with the profiler", g_allocs);
+  CHECK_MSG(g_allocations == 0, "%ld allocations while executing with the profiler", g_allocations);
 #endif
   CHECK(memcmp(ref, wick_method_output(lm.method, 0)->data, sizeof ref) == 0);
   CHECK(wick_profiler_count(p) == 6);
