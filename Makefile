@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 FUZZ_SECONDS ?= 30
 
-.PHONY: all test demo asan fuzz size clean format help install test-arm64 test-cortex-m
+.PHONY: all test demo demo-runtime asan fuzz size clean format help install test-arm64 test-cortex-m
 PREFIX ?= /usr/local
 
 all: $(BUILD)/Makefile
@@ -19,6 +19,9 @@ test: all
 
 demo: all
 	@./examples/demo.sh $(BUILD)/wick
+
+demo-runtime: all
+	@./examples/demo_runtime.sh $(BUILD)/wick
 
 asan:
 	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWICK_SANITIZE=ON >/dev/null
@@ -61,7 +64,8 @@ clean:
 help:
 	@echo "make          build build/wick and build/libwick.a"
 	@echo "make test     run every test (ctest)"
-	@echo "make demo     build and run wick on its embedded demo model"
+	@echo "make demo     build wick and translate German -> English with the embedded model"
+	@echo "make demo-runtime  inspect / run / verify / bench the tiny runtime demo model"
 	@echo "make asan     ASan+UBSan build running the tests"
 	@echo "make fuzz     bounded libFuzzer runs (FUZZ_SECONDS each, clang)"
 	@echo "make size     runtime-core footprint for x86-64 and Cortex-M33"

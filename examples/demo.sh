@@ -1,25 +1,15 @@
 #!/usr/bin/env bash
-# make demo: build wick's embedded demo model and show the main job on it —
-# inspect, run, verify, bench — then the real ExecuTorch artifacts if present.
+# make demo: wick's main job on its embedded default model — German -> English
+# with the committed INT8 transformer (models/de-en): a few sentences, then
+# whatever you type when standard input is a terminal (Ctrl-D ends).
+# Without the model (a partial checkout), falls back to the runtime demo.
 set -euo pipefail
 wick=${1:-build/wick}
-bin=$(dirname "$wick")
-out="$bin/demo"
-mkdir -p "$out"
-"$bin/make_demo_model" "$out"
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-say wick inspect "$out/demo.pte"
-"$wick" inspect "$out/demo.pte"
-say wick run "$out/demo.pte" --input "$out/demo_input.npy" --output-dir "$out"
-"$wick" run "$out/demo.pte" --input "$out/demo_input.npy" --output-dir "$out"
-say wick verify "$out/demo.bpte"
-"$wick" verify "$out/demo.bpte"
-say wick bench "$out/demo.pte" --iters 2000
-"$wick" bench "$out/demo.pte" --iters 2000
-shared=${WICK_SHARED_DATA:-$(dirname "$0")/../../shared/data}
-if [ -d "$shared/pte" ]; then
-  say wick run "$shared/pte/linear.pte" --data "$shared/pte/linear.ptd"
-  "$wick" run "$shared/pte/linear.pte" --data "$shared/pte/linear.ptd"
-  say wick verify "$shared/pte/bundled_program.bpte"
-  "$wick" verify "$shared/pte/bundled_program.bpte"
+root=$(cd "$(dirname "$0")/.." && pwd)
+model=${WICK_TRANSLATE_MODEL:-$root/models/de-en}
+if [ ! -f "$model/decoder.pte" ]; then
+  echo "demo: no translation model at $model; running the runtime demo instead" >&2
+  exec "$(dirname "$0")/demo_runtime.sh" "$wick"
 fi
+printf '\n\033[1m$ wick translate --model %s --demo\033[0m\n' "${model#$root/}"
+exec "$wick" translate --model "$model" --demo

@@ -21,12 +21,14 @@ int cmd_bench(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_bench_llm(int argc, char **argv);
+int cmd_bleu(int argc, char **argv);
 /* tools/cmd_generate.c */
 struct wick_llm;
 int cli_llm_open(struct wick_llm *llm, const char *path, void **owned);
 int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill);
 int cli_convert_gguf(const char *model, const char *out, int32_t max_prefill);
 int cmd_profile(int argc, char **argv);
+int cmd_translate(int argc, char **argv);
 
 /* ---- errors ----
  * Every failure is one line on stderr starting with "wick: ", and exit status 1. */

@@ -13,6 +13,7 @@ static const char kUsage[] =
     "wick convert MODEL.onnx|MODEL.bin|MODEL.gguf -o OUT.pte [--input-shape NAME=DxDx...]... "
     "[--bundle-inputs A.npy ...] [--no-optimize] [--inline-constants] [-v|-vv] "
     "[--quantize int8 (--calib DIR | --calib-random N) [--observer minmax|ema|percentile|kl] "
+    "[--min-sqnr DB] [--report]] [--quantize int8-dynamic [--calib DIR | --calib-random N] "
     "[--min-sqnr DB] [--report]]";
 
 static void help(void) {
@@ -36,11 +37,16 @@ static void help(void) {
          "  --inline-constants       store constants inline (legacy layout)\n"
          "  -v, -vv                  progress; -vv also dumps the IR\n"
          "\n"
-         "Static int8 quantization (docs/QUANTIZATION.md):\n"
-         "  --quantize int8          int8 weights (per channel) and activations (per\n"
-         "                           tensor) as cortex_m:: ops; other ops stay fp32;\n"
-         "                           inputs and outputs stay float32\n"
-         "                           (int8-dynamic: not implemented yet)\n"
+         "int8 quantization (docs/QUANTIZATION.md):\n"
+         "  --quantize int8          static: int8 weights (per channel) and activations\n"
+         "                           (per tensor, ranges from calibration data) as\n"
+         "                           cortex_m:: ops; other ops stay fp32; inputs and\n"
+         "                           outputs stay float32\n"
+         "  --quantize int8-dynamic  linears with constant weights (MatMul / Gemm, i.e.\n"
+         "                           addmm / mm) -> wick::linear_dq8: int8 weights per\n"
+         "                           channel, activations quantized per row at run time;\n"
+         "                           no calibration data needed (--calib / --calib-random\n"
+         "                           only feed --report / --min-sqnr; default 4 random sets)\n"
          "  --calib DIR              calibration sets: one .npy per set (or [N, ...]\n"
          "                           stacking N sets); multi-input models: one\n"
          "                           subdirectory per set, one .npy per input\n"
@@ -170,12 +176,31 @@ static void print_quant_report(const wick_convert_options *opt, const wick_conve
   uint32_t kept = 0;
   for (uint32_t k = 0; k < rep->num_quant_layers; k++)
     kept += rep->quant_layers[k].kept_fp32 && rep->quant_layers[k].sqnr_db < opt->min_sqnr_db;
-  fprintf(stderr,
-          "wick: quantized %u layer(s) to int8 (observer %s, %u calibration set(s)); their "
-          "weights %llu -> %llu bytes",
-          rep->quant_int8_layers, wick_observer_name(rep->observer), rep->calib_sets,
-          (unsigned long long)rep->quant_weight_bytes_fp32,
-          (unsigned long long)rep->quant_weight_bytes_int8);
+  if (opt->quantize == WICK_QUANT_INT8_DYNAMIC) {
+    if (opt->verbose)
+      for (uint32_t k = 0; k < rep->num_quant_layers; k++) {
+        const wick_quant_layer *l = &rep->quant_layers[k];
+        fprintf(stderr, "wick:   %-44.44s %s %llu -> %llu bytes\n", l->name,
+                l->kept_fp32 ? "fp32 (kept)" : "int8", (unsigned long long)l->weight_bytes_fp32,
+                (unsigned long long)(l->kept_fp32 ? l->weight_bytes_fp32 : l->weight_bytes_int8));
+      }
+    double ratio = rep->quant_weight_bytes_int8
+                       ? (double)rep->quant_weight_bytes_fp32 / (double)rep->quant_weight_bytes_int8
+                       : 0.0;
+    fprintf(stderr,
+            "wick: quantized %u of %u linear layer(s) to int8-dynamic (wick::linear_dq8); their "
+            "weights %llu -> %llu bytes (%.2fx)",
+            rep->quant_int8_layers, rep->num_quant_layers,
+            (unsigned long long)rep->quant_weight_bytes_fp32,
+            (unsigned long long)rep->quant_weight_bytes_int8, ratio);
+  } else {
+    fprintf(stderr,
+            "wick: quantized %u layer(s) to int8 (observer %s, %u calibration set(s)); their "
+            "weights %llu -> %llu bytes",
+            rep->quant_int8_layers, wick_observer_name(rep->observer), rep->calib_sets,
+            (unsigned long long)rep->quant_weight_bytes_fp32,
+            (unsigned long long)rep->quant_weight_bytes_int8);
+  }
   if (kept) {
     fprintf(stderr, "; %u kept in fp32 (SQNR below %g dB):", kept, opt->min_sqnr_db);
     for (uint32_t k = 0; k < rep->num_quant_layers; k++)
@@ -277,7 +302,11 @@ int cmd_convert(int argc, char **argv) {
       (opt.calib_dir || opt.calib_random || opt.observer || opt.quant_report || opt.min_sqnr_db > 0))
     return cli_usage_error("convert", kUsage,
                            "--calib, --calib-random, --observer, --min-sqnr and --report need "
-                           "--quantize int8");
+                           "--quantize int8 or int8-dynamic");
+  if (opt.quantize == WICK_QUANT_INT8_DYNAMIC && opt.observer)
+    return cli_usage_error("convert", kUsage,
+                           "--observer applies to --quantize int8 only (int8-dynamic takes each "
+                           "row's range at run time)");
   if (opt.quantize == WICK_QUANT_INT8 && !opt.calib_dir && !opt.calib_random)
     return cli_usage_error("convert", kUsage,
                            "--quantize int8 needs calibration data: --calib DIR or --calib-random N");

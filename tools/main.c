@@ -18,7 +18,9 @@ static const command kCommands[] = {
     {"bench", cmd_bench, "time loading and executing a method"},
     {"generate", cmd_generate, "generate text with an LLM program (llama2.c tokenizer)"},
     {"bench-llm", cmd_bench_llm, "time LLM prefill and decode (tokens/s)"},
+    {"translate", cmd_translate, "translate German lines into English (embedded de-en model)"},
     {"profile", cmd_profile, "per-operator time table (and Chrome/Perfetto trace) of a method"},
+    {"bleu", cmd_bleu, "corpus BLEU of a hypothesis file against a reference (sacreBLEU's default)"},
 };
 #define NUM_COMMANDS (sizeof kCommands / sizeof kCommands[0])
 

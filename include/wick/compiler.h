@@ -34,7 +34,9 @@ typedef struct wick_convert_options {
   int verbose;             /* 1: pass summaries, 2: the IR after each stage    */
   void (*log)(void *user, const char *line); /* progress / verbose lines     */
   void *log_user;
-  /* Static post-training quantization (docs/QUANTIZATION.md section 2). */
+  /* Post-training quantization (docs/QUANTIZATION.md section 2). int8:
+   * static, needs calib_dir or calib_random; int8-dynamic: the calibration
+   * options only feed min_sqnr_db / quant_report (4 random sets if none). */
   int quantize;            /* wick_quant_mode: WICK_QUANT_NONE (default)       */
   const char *calib_dir;   /* directory of .npy calibration sets                */
   uint32_t calib_random;   /* else this many random N(0,1) sets (smoke tests)   */
@@ -46,7 +48,8 @@ typedef struct wick_convert_options {
 typedef enum wick_quant_mode {
   WICK_QUANT_NONE = 0,
   WICK_QUANT_INT8 = 1,         /* static: int8 weights and activations (cortex_m::) */
-  WICK_QUANT_INT8_DYNAMIC = 2, /* not supported yet                                 */
+  WICK_QUANT_INT8_DYNAMIC = 2, /* int8 weights, activations quantized per row at run
+                                  time (wick::linear_dq8); no calibration needed     */
 } wick_quant_mode;
 
 typedef enum wick_observer {

@@ -166,7 +166,7 @@ wick_status wick_llm_convert_gguf(const char *path, const wick_llm_convert_optio
                                   uint8_t **pte, size_t *pte_size, wick_gguf_model_info *info,
                                   wick_diag *d);
 
-/* ---- tokenizer (llama2.c tokenizer.bin, or GGUF metadata) ---------------------- */
+/* ---- tokenizer (llama2.c tokenizer.bin, GGUF metadata, sentencepiece .model) ---- */
 
 typedef struct wick_tokenizer {
   int32_t vocab_size;
@@ -187,6 +187,12 @@ typedef struct wick_tokenizer {
                                 NULL: byte b is token b + 3 (llama2.c)           */
   uint8_t *types;            /* (vocab_size) tokenizer.ggml.token_type values    */
   bool no_dummy_prefix;      /* tokenizer.ggml.add_space_prefix was false        */
+  /* sentencepiece model files (wick_tokenizer_load_spm; zero / NULL otherwise): */
+  bool spm;                  /* encode and decode follow sentencepiece exactly   */
+  bool remove_extra_whitespaces; /* normalizer_spec.remove_extra_whitespaces     */
+  bool byte_fallback;        /* trainer_spec.byte_fallback                       */
+  int32_t unk_id, pad_id;    /* the UNKNOWN piece; pad: -1 when absent           */
+  char *unk_surface;         /* decode text of unk (trainer_spec.unk_surface)    */
 } wick_tokenizer;
 
 /* Loads a tokenizer.bin image: int32 max_token_length, then per token float32
@@ -211,7 +217,25 @@ void wick_tokenizer_free(wick_tokenizer *t);
  * vocab_size 0 accepts any count; otherwise it must match. */
 wick_status wick_tokenizer_load_gguf(wick_tokenizer *t, const void *data, size_t size,
                                      int32_t vocab_size, wick_diag *d);
-/* Loads path as a GGUF file (by its magic) or a tokenizer.bin. */
+/* Loads a sentencepiece model file (the ModelProto protobuf that
+ * sentencepiece's trainer writes as NAME.model) whose segmentation wick
+ * reproduces exactly: trainer_spec.model_type BPE, normalizer_spec with an
+ * empty precompiled_charsmap (name "identity"), escape_whitespaces on,
+ * treat_whitespace_as_suffix off, no USER_DEFINED or UNUSED pieces, no
+ * denormalizer; add_dummy_prefix, remove_extra_whitespaces and byte_fallback
+ * are honoured (byte_fallback needs all 256 "<0xXX>" BYTE pieces). Anything
+ * else fails with WICK_ERR_NOT_SUPPORTED naming the field; a malformed file
+ * with WICK_ERR_MALFORMED and the byte offset. Every length is checked
+ * against the image. Ids: bos / eos / pad are the CONTROL pieces named by
+ * trainer_spec.bos_piece / eos_piece / pad_piece ("<s>", "</s>", "<pad>"),
+ * -1 when absent; unk_id the UNKNOWN piece (exactly one is required).
+ * Pieces are stored with U+2581 turned into ' ' (as for GGUF), so
+ * wick_tokenizer_decode and wick_tokenizer_lookup work as for the others.
+ * vocab_size 0 accepts any count; otherwise it must match. */
+wick_status wick_tokenizer_load_spm(wick_tokenizer *t, const void *data, size_t size,
+                                    int32_t vocab_size, wick_diag *d);
+/* Loads path as a GGUF file (by its magic), a sentencepiece model (a
+ * protobuf whose first field is a piece) or a tokenizer.bin. */
 wick_status wick_tokenizer_load_any_file(wick_tokenizer *t, const char *path, int32_t vocab_size,
                                          wick_diag *d);
 
@@ -222,14 +246,49 @@ wick_status wick_tokenizer_load_any_file(wick_tokenizer *t, const char *path, in
  * best-scoring piece (leftmost on ties); optional EOS. Needs
  * cap >= strlen(text) + 3 in the worst case; fails with
  * WICK_ERR_INVALID_ARGUMENT when cap is too small, or a byte token (or the
- * requested BOS / EOS) is outside the vocabulary. Allocates nothing. */
+ * requested BOS / EOS) is outside the vocabulary. Allocates nothing (sentencepiece
+ * models, t->spm, encode differently: see below). */
 wick_status wick_tokenizer_encode(const wick_tokenizer *t, const char *text, bool bos, bool eos,
                                   int32_t *tokens, size_t cap, size_t *n, wick_diag *d);
+/* sentencepiece models (t->spm) encode like SentencePieceProcessor::Encode
+ * (spm.c has the details):
+ *   1. normalize: invalid UTF-8 (sentencepiece's rules: overlong forms,
+ *      surrogates, > U+10FFFF and stray bytes are invalid) becomes U+FFFD,
+ *      one per byte; remove_extra_whitespaces drops leading and trailing
+ *      ' ' (U+0020 only; tabs, newlines, U+00A0 are ordinary characters)
+ *      and collapses runs of ' '; add_dummy_prefix puts one ' ' first
+ *      (non-empty text only); ' ' becomes U+2581. A U+2581 in the input is
+ *      the same symbol (sentencepiece cannot tell them apart either) and is
+ *      also removed when trailing.
+ *   2. one symbol per code point; repeatedly merge the adjacent pair whose
+ *      concatenation is a NORMAL piece with the highest score (ties: the
+ *      leftmost pair);
+ *   3. each symbol -> its piece id, else (byte_fallback) one BYTE piece per
+ *      UTF-8 byte, else unk_id (one for a run of unknown symbols).
+ * Text that is empty after normalization gives no ids (BOS / EOS are still
+ * added when asked). Worst case 3 * (strlen(text) + 1) ids plus BOS / EOS
+ * (each invalid byte becomes the 3 byte pieces of U+FFFD). Allocates scratch
+ * memory (freed before it returns) for these models only. */
 /* The text of `token` following `prev`: the leading space is dropped after
  * BOS, and byte pieces "<0xXX>" become that single byte. Sets *len; returns
  * "" (len 0) for an out-of-range token. The pointer stays valid while t is. */
 const char *wick_tokenizer_decode(const wick_tokenizer *t, int32_t prev, int32_t token,
                                   size_t *len);
+/* Decodes a whole id sequence the way sentencepiece's DecodeIds does: CONTROL
+ * tokens give "", the UNKNOWN token t->unk_surface (" \xe2\x81\x87 " by
+ * default), other pieces their text with U+2581 as ' ' (the pieces are stored
+ * that way); runs of BYTE pieces are joined and read as UTF-8, each byte of
+ * an invalid sequence becoming U+FFFD; while the text is still empty, a
+ * leading ' ' of a piece is dropped (when the model adds a dummy prefix or
+ * removes extra whitespace; without remove_extra_whitespaces only the first
+ * such ' ' is dropped, as sentencepiece >= 0.1.98 does). Works for every
+ * tokenizer kind (tokenizer.bin: no control tokens, "<0xXX>" pieces are
+ * bytes). Writes the text and a NUL into out (cap bytes); *len is the text
+ * length in bytes (it may hold NUL bytes from <0x00>) even when it did not
+ * fit: then WICK_ERR_INVALID_ARGUMENT. An id outside the vocabulary is
+ * WICK_ERR_INVALID_ARGUMENT too. Allocates nothing. */
+wick_status wick_tokenizer_decode_ids(const wick_tokenizer *t, const int32_t *ids, size_t n,
+                                      char *out, size_t cap, size_t *len, wick_diag *d);
 /* The id of a piece (exact bytes), or -1. */
 int32_t wick_tokenizer_lookup(const wick_tokenizer *t, const char *piece, size_t len);
 

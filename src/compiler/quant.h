@@ -81,5 +81,15 @@ void wc_quant_multiplier(double real, int32_t *mult, int32_t *shift);
 /* The rewrite (quantize.c), called by wick_convert_onnx after the passes. */
 wick_status wc_quantize(wc_graph *g, const wick_convert_options *opt, wick_convert_report *rep,
                         wick_diag *d);
+/* --quantize int8-dynamic (quantize_dynamic.c): constant-weight linears ->
+ * wick::linear_dq8 (int8 weights, activations quantized per row at run
+ * time); called by wc_quantize. */
+wick_status wc_quantize_dynamic(wc_graph *g, const wick_convert_options *opt,
+                                wick_convert_report *rep, wick_diag *d);
+
+/* aten::embedding over float32 constant tables -> quantized_decomposed::
+ * embedding_byte.out with int8 rows (quantize_embedding.c). Returns the
+ * number rewritten; adds the tables' bytes before / after to the counters. */
+uint32_t wc_quantize_embeddings(wc_graph *g, uint64_t *fp32_bytes, uint64_t *int8_bytes);
 
 #endif

@@ -938,10 +938,7 @@ void wick_convert_report_free(wick_convert_report *report) {
 wick_status wc_quantize(wc_graph *g, const wick_convert_options *opt, wick_convert_report *rep,
                         wick_diag *d) {
   rep->quant_output_sqnr_db = NAN;
-  if (opt->quantize == WICK_QUANT_INT8_DYNAMIC)
-    return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED,
-                         "--quantize int8-dynamic is not implemented yet (use int8: static "
-                         "quantization with calibration data)");
+  if (opt->quantize == WICK_QUANT_INT8_DYNAMIC) return wc_quantize_dynamic(g, opt, rep, d);
   if (opt->quantize != WICK_QUANT_INT8)
     return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "unknown quantization mode %d",
                          opt->quantize);

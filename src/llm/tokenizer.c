@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "llm/gguf.h"
+#include "llm/tokenizer_internal.h"
 #include "wick/llm.h"
 #include "wick/util.h"
 
@@ -19,12 +20,11 @@ static int32_t rd_i32(const uint8_t *p) {
 
 /* tokenizer.ggml.token_type values (llama.cpp's llama_token_type) */
 enum {
-  GGUF_TOKEN_NORMAL = 1,
-  GGUF_TOKEN_UNKNOWN = 2,
-  GGUF_TOKEN_CONTROL = 3,
-  GGUF_TOKEN_USER_DEFINED = 4,
-  GGUF_TOKEN_UNUSED = 5,
-  GGUF_TOKEN_BYTE = 6
+  GGUF_TOKEN_NORMAL = WICK_TOK_NORMAL,
+  GGUF_TOKEN_UNKNOWN = WICK_TOK_UNKNOWN,
+  GGUF_TOKEN_CONTROL = WICK_TOK_CONTROL,
+  GGUF_TOKEN_UNUSED = WICK_TOK_UNUSED,
+  GGUF_TOKEN_BYTE = WICK_TOK_BYTE
 };
 
 static const char *piece(const wick_tokenizer *t, int32_t id) { return t->text + t->offsets[id]; }
@@ -56,7 +56,7 @@ static void sift_down(const wick_tokenizer *t, int32_t *v, size_t root, size_t n
   }
 }
 
-static void sort_ids(const wick_tokenizer *t, int32_t *v, size_t n) {
+void wick_tok_sort_ids(const wick_tokenizer *t, int32_t *v, size_t n) {
   if (n < 2) return;
   for (size_t i = n / 2; i-- > 0;) sift_down(t, v, i, n);
   for (size_t end = n - 1; end > 0; end--) {
@@ -76,6 +76,7 @@ void wick_tokenizer_free(wick_tokenizer *t) {
   free(t->sorted);
   free(t->byte_ids);
   free(t->types);
+  free(t->unk_surface);
   memset(t, 0, sizeof *t);
 }
 
@@ -149,7 +150,7 @@ wick_status wick_tokenizer_load(wick_tokenizer *t, const void *data, size_t size
     off += 8 + len;
   }
   t->n_sorted = (int32_t)count;
-  sort_ids(t, t->sorted, count);
+  wick_tok_sort_ids(t, t->sorted, count);
   t->space_id = wick_tokenizer_lookup(t, " ", 1);
   return WICK_OK;
 }
@@ -167,7 +168,7 @@ wick_status wick_tokenizer_load_file(wick_tokenizer *t, const char *path, int32_
 
 /* Lowest id whose piece equals a ++ b (the first match in id order, like
  * llama2.c's lookup), or -1. */
-static int32_t lookup2(const wick_tokenizer *t, const char *a, size_t an, const char *b,
+int32_t wick_tok_lookup2(const wick_tokenizer *t, const char *a, size_t an, const char *b,
                        size_t bn) {
   size_t lo = 0, hi = (size_t)t->n_sorted;
   size_t n = an + bn;
@@ -202,7 +203,7 @@ static int32_t lookup2(const wick_tokenizer *t, const char *a, size_t an, const 
 
 int32_t wick_tokenizer_lookup(const wick_tokenizer *t, const char *str, size_t len) {
   if (t == NULL || t->vocab_size == 0 || (str == NULL && len > 0)) return -1;
-  return lookup2(t, str ? str : "", len, "", 0);
+  return wick_tok_lookup2(t, str ? str : "", len, "", 0);
 }
 
 wick_status wick_tokenizer_encode(const wick_tokenizer *t, const char *text, bool bos, bool eos,
@@ -215,6 +216,7 @@ wick_status wick_tokenizer_encode(const wick_tokenizer *t, const char *text, boo
     return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT,
                          "encode: BOS %d / EOS %d outside the vocabulary of %d", (int)t->bos_id,
                          (int)t->eos_id, (int)t->vocab_size);
+  if (t->spm) return wick_tok_spm_encode(t, text, bos, eos, tokens, cap, n, d);
   size_t cnt = 0;
 #define PUSH(id)                                                                        \
   do {                                                                                  \
@@ -237,7 +239,7 @@ wick_status wick_tokenizer_encode(const wick_tokenizer *t, const char *text, boo
     if ((*c & 0xC0) != 0x80) blen = 0; /* a lead byte starts a new code point */
     buf[blen++] = (char)*c;
     if ((c[1] & 0xC0) == 0x80 && blen < 4) continue; /* continuation follows */
-    int32_t id = lookup2(t, buf, blen, "", 0);
+    int32_t id = wick_tok_lookup2(t, buf, blen, "", 0);
     if (id >= 0) {
       PUSH(id);
     } else {
@@ -262,7 +264,7 @@ wick_status wick_tokenizer_encode(const wick_tokenizer *t, const char *text, boo
     size_t best_i = 0;
     for (size_t i = 0; i + 1 < cnt; i++) {
       int32_t a = tokens[i], b = tokens[i + 1];
-      int32_t id = lookup2(t, piece(t, a), t->lengths[a], piece(t, b), t->lengths[b]);
+      int32_t id = wick_tok_lookup2(t, piece(t, a), t->lengths[a], piece(t, b), t->lengths[b]);
       if (id >= 0 && t->scores[id] > best) {
         best = t->scores[id];
         best_id = id;
@@ -280,7 +282,7 @@ wick_status wick_tokenizer_encode(const wick_tokenizer *t, const char *text, boo
   return WICK_OK;
 }
 
-static int hexval(char ch) {
+int wick_tok_hexval(char ch) {
   if (ch >= '0' && ch <= '9') return ch - '0';
   if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
   if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
@@ -318,7 +320,7 @@ const char *wick_tokenizer_decode(const wick_tokenizer *t, int32_t prev, int32_t
   }
   /* "<0xXX>": one raw byte */
   if (n == 6 && s[0] == '<' && s[1] == '0' && s[2] == 'x' && s[5] == '>') {
-    int hi = hexval(s[3]), lo = hexval(s[4]);
+    int hi = wick_tok_hexval(s[3]), lo = wick_tok_hexval(s[4]);
     if (hi >= 0 && lo >= 0) {
       *len = 1;
       return &kBytes[(hi * 16 + lo) * 2];
@@ -338,7 +340,7 @@ static uint64_t ld64(const uint8_t *p) {
 
 /* Copies a piece, turning U+2581 (sentencepiece's space) into ' '; returns
  * the bytes written (never more than n). */
-static size_t copy_piece(char *dst, const char *src, size_t n) {
+size_t wick_tok_copy_piece(char *dst, const char *src, size_t n) {
   size_t o = 0;
   for (size_t i = 0; i < n;) {
     if (n - i >= 3 && (unsigned char)src[i] == 0xE2 && (unsigned char)src[i + 1] == 0x96 &&
@@ -432,7 +434,7 @@ static wick_status load_gguf(wick_tokenizer *t, const wick_gguf *g, int32_t voca
   int32_t ns = 0;
   for (size_t i = 0; i < n; i++) {
     size_t len = (size_t)ld64(p);
-    size_t w = copy_piece(t->text + tpos, (const char *)p + 8, len);
+    size_t w = wick_tok_copy_piece(t->text + tpos, (const char *)p + 8, len);
     t->text[tpos + w] = '\0';
     t->offsets[i] = (uint32_t)tpos;
     t->lengths[i] = (uint32_t)strlen(t->text + tpos);
@@ -455,14 +457,14 @@ static wick_status load_gguf(wick_tokenizer *t, const wick_gguf *g, int32_t voca
   }
   t->max_token_length = t->longest;
   t->n_sorted = ns;
-  sort_ids(t, t->sorted, (size_t)ns);
+  wick_tok_sort_ids(t, t->sorted, (size_t)ns);
   t->space_id = wick_tokenizer_lookup(t, " ", 1);
   /* byte fallback: the "<0xXX>" pieces (first of each) */
   for (int b = 0; b < 256; b++) t->byte_ids[b] = -1;
   for (size_t i = 0; i < n; i++) {
     const char *s6 = piece(t, (int32_t)i);
     if (t->lengths[i] == 6 && s6[0] == '<' && s6[1] == '0' && s6[2] == 'x' && s6[5] == '>') {
-      int hi = hexval(s6[3]), lo = hexval(s6[4]);
+      int hi = wick_tok_hexval(s6[3]), lo = wick_tok_hexval(s6[4]);
       if (hi >= 0 && lo >= 0 && t->byte_ids[hi * 16 + lo] < 0) t->byte_ids[hi * 16 + lo] = (int32_t)i;
     }
   }
@@ -493,6 +495,8 @@ wick_status wick_tokenizer_load_any_file(wick_tokenizer *t, const char *path, in
   if (s) return s;
   if (wick_gguf_has_magic(f.data, f.size))
     s = wick_tokenizer_load_gguf(t, f.data, f.size, vocab_size, d);
+  else if (wick_tok_spm_has_magic(f.data, f.size))
+    s = wick_tokenizer_load_spm(t, f.data, f.size, vocab_size, d);
   else
     s = wick_tokenizer_load(t, f.data, f.size, vocab_size, d);
   if (s) wick_diag_prefix(d, "%s", path);

@@ -80,6 +80,28 @@ for m in tiny_cnn mlp transformer; do
   grep -q 'cortex_m::quantized_' "$tmp/out" || fail "$m: no cortex_m int8 operator"
 done
 
+# ---- int8-dynamic: linears -> wick::linear_dq8, no calibration data ---------------
+for m in mlp transformer; do
+  expect_ok "$m int8-dynamic" "$wick" convert "$fx/$m/model.onnx" -o "$tmp/d_$m.pte" \
+    --quantize int8-dynamic
+  grep -q 'int8-dynamic (wick::linear_dq8); their weights [0-9]* -> [0-9]* bytes' "$tmp/err" ||
+    fail "$m: no int8-dynamic summary"
+  expect_ok "$m int8-dynamic runs" "$wick" run "$tmp/d_$m.pte" --input "$fx/$m/input_0.npy"
+  grep -q 'output 0: float32' "$tmp/out" || fail "$m: int8-dynamic program prints no float32 output"
+  expect_ok "$m int8-dynamic inspect" "$wick" inspect "$tmp/d_$m.pte"
+  grep -q 'wick::linear_dq8' "$tmp/out" || fail "$m: no wick::linear_dq8 operator"
+done
+if expect_ok "int8-dynamic report" "$wick" convert "$fx/transformer/model.onnx" -o "$tmp/d.pte" \
+  --quantize int8-dynamic --calib-random 2 --report -v; then
+  grep -q 'linear_dq8' "$tmp/out" || fail "int8-dynamic --report lists no layer"
+  db=$(sed -n 's/^model output SQNR.*: \([0-9.]*\) dB$/\1/p' "$tmp/out")
+  awk -v d="$db" 'BEGIN { exit !(d + 0 >= 30) }' || fail "int8-dynamic: model output SQNR '$db' < 30 dB"
+  grep -q '^wick:   .* int8 [0-9]* -> [0-9]* bytes' "$tmp/err" || fail "int8-dynamic -v: no per-layer bytes"
+fi
+expect_ok "int8-dynamic min-sqnr" "$wick" convert "$fx/transformer/model.onnx" -o "$tmp/d.pte" \
+  --quantize int8-dynamic --min-sqnr 200
+grep -q 'quantized 0 of [1-9][0-9]* linear' "$tmp/err" || fail "int8-dynamic --min-sqnr 200 kept nothing fp32"
+
 # ---- observers, calibration directory, mixed precision ----------------------------
 for o in minmax ema percentile kl; do
   expect_ok "observer $o" "$wick" convert "$fx/tiny_cnn/model.onnx" -o "$tmp/o.pte" \
@@ -110,7 +132,7 @@ expect_error "calib without quantize" "need --quantize int8" -- "$wick" convert 
 expect_error "bad mode" "--quantize wants" -- "$wick" convert "$on" -o "$tmp/x.pte" --quantize int4
 expect_error "bad observer" "--observer wants" -- "$wick" convert "$on" -o "$tmp/x.pte" --quantize int8 --calib-random 2 --observer mse
 expect_error "bad count" "--calib-random wants" -- "$wick" convert "$on" -o "$tmp/x.pte" --quantize int8 --calib-random 0
-expect_error "dynamic" "int8-dynamic is not implemented" -- "$wick" convert "$fx/transformer/model.onnx" -o "$tmp/x.pte" --quantize int8-dynamic --calib-random 2
+expect_error "dynamic observer" "--observer applies to --quantize int8 only" -- "$wick" convert "$fx/transformer/model.onnx" -o "$tmp/x.pte" --quantize int8-dynamic --observer kl
 expect_error "missing dir" "$tmp/nope" -- "$wick" convert "$on" -o "$tmp/x.pte" --quantize int8 --calib "$tmp/nope"
 mkdir -p "$tmp/empty"
 expect_error "empty dir" "no calibration sets" -- "$wick" convert "$on" -o "$tmp/x.pte" --quantize int8 --calib "$tmp/empty"

@@ -20,6 +20,7 @@ for bin in "$build"/fuzz_*; do
     fuzz_bpte) cp "$shared"/pte/*.bpte "$corpus"/ 2>/dev/null || true ;;
     fuzz_npy) cp "$shared"/pte/expected/*.npy "$corpus"/ 2>/dev/null || true ;;
     fuzz_tokenizer) cp "$shared"/llm/tok512.bin "$corpus"/ 2>/dev/null || true ;;
+    fuzz_spm) cp "$here"/../fixtures/spm/tiny.model "$corpus"/ 2>/dev/null || true ;;
     fuzz_gguf) [ -x "$build"/test_gguf ] && "$build"/test_gguf --write-seeds "$corpus" >/dev/null 2>&1 || true ;;
     fuzz_onnx)
       k=0

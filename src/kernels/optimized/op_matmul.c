@@ -1,4 +1,6 @@
-/* aten::mm.out, aten::addmm.out and aten::bmm.out on the packed GEMM.
+/* aten::mm.out, aten::addmm.out and aten::bmm.out on the packed GEMM, or,
+ * for at most WKO_GEMV_MAX_M rows with a row-major mat2 (a decoder step's
+ * [1,K] x [K,N]), on the M-small GEMM of gemv.c (no packing, no scratch).
  *
  * The float32 cases with a row-major out run here; mat1 / mat2 may be any
  * strided view (the packing reads through strides, so a transposed weight
@@ -60,10 +62,19 @@ WKO_SCRATCH(wko_mm_scratch) {
   return wko_sgemm_scratch(a->sizes[0], b->sizes[1], a->sizes[1], wko_scratch_threads());
 }
 
+/* The M-small path takes m <= WKO_GEMV_MAX_M with a row-major mat2 (and
+ * no scratch); it is checked before the small-product cut-off, since it
+ * beats the portable loops at every size. */
+static bool gemv_shape(const wick_tensor *a, const wick_tensor *b) {
+  return a->sizes[0] >= 1 && a->sizes[0] <= WKO_GEMV_MAX_M && a->sizes[1] >= 1 && b->sizes[1] >= 1 &&
+         (b->strides[1] == 1 || b->sizes[1] == 1);
+}
+
 WKO_KERNEL(wko_mm_out) {
   if (nargs != 3 || !is_f32(args[0], 2) || !is_f32(args[1], 2) || !is_f32(args[2], 2) ||
       args[0]->u.t->sizes[1] != args[1]->u.t->sizes[0] || !wk_is_contig(args[2]->u.t) ||
-      small_gemm(args[0]->u.t->sizes[0], args[1]->u.t->sizes[1], args[0]->u.t->sizes[1]))
+      (small_gemm(args[0]->u.t->sizes[0], args[1]->u.t->sizes[1], args[0]->u.t->sizes[1]) &&
+       !gemv_shape(args[0]->u.t, args[1]->u.t)))
     return wick_op_mm_out(ctx, args, nargs);
   const wick_tensor *a = args[0]->u.t, *b = args[1]->u.t;
   wick_tensor *out = args[2]->u.t;
@@ -71,6 +82,10 @@ WKO_KERNEL(wko_mm_out) {
   wick_status s = wk_resize_out(ctx, out, 2, sizes);
   if (s) return s;
   wko_gemm g = gemm_2d(a, b, out);
+  if (wko_gemv_ok(&g)) {
+    wko_gemv(&g, ctx->pool);
+    return WICK_OK;
+  }
   if (!wko_sgemm(&g, ctx->pool, ctx->scratch, ctx->scratch_size))
     return wick_op_mm_out(ctx, args, nargs);
   return WICK_OK;
@@ -96,10 +111,11 @@ static bool addmm_run(wick_kernel_ctx *ctx, wick_value **args, const wko_act *ac
   wick_tensor *out = args[5]->u.t;
   int64_t sizes[2] = {a->sizes[0], b->sizes[1]};
   if (a->sizes[1] != b->sizes[0] || self->dtype != WICK_F32 || self->dim > 2 ||
-      !wk_broadcastable_to(self, 2, sizes) || !wk_is_contig(out) ||
-      (act == NULL && small_gemm(a->sizes[0], b->sizes[1], a->sizes[1])))
+      !wk_broadcastable_to(self, 2, sizes) || !wk_is_contig(out))
     return false;
-  if (a->sizes[0] > 0 && b->sizes[1] > 0 && a->sizes[1] > 0 &&
+  const bool gemv = gemv_shape(a, b);
+  if (!gemv && act == NULL && small_gemm(a->sizes[0], b->sizes[1], a->sizes[1])) return false;
+  if (!gemv && a->sizes[0] > 0 && b->sizes[1] > 0 && a->sizes[1] > 0 &&
       (ctx->scratch == NULL || ctx->scratch_size < wko_sgemm_scratch(a->sizes[0], b->sizes[1], a->sizes[1], 1)))
     return false;
   wick_status s = wk_resize_out(ctx, out, 2, sizes);
@@ -121,7 +137,10 @@ static bool addmm_run(wick_kernel_ctx *ctx, wick_value **args, const wko_act *ac
       g.s_cs = self->sizes[0] == 1 ? 0 : self->strides[0];
     }
   }
-  (void)wko_sgemm(&g, ctx->pool, ctx->scratch, ctx->scratch_size); /* scratch checked above */
+  if (gemv && wko_gemv_ok(&g))
+    wko_gemv(&g, ctx->pool);
+  else
+    (void)wko_sgemm(&g, ctx->pool, ctx->scratch, ctx->scratch_size); /* scratch checked above */
   return true;
 }
 
@@ -166,7 +185,8 @@ WKO_KERNEL(wko_bmm_out) {
   if (a->sizes[0] != b->sizes[0] || a->sizes[2] != b->sizes[1])
     return wick_op_bmm_out(ctx, args, nargs);
   int64_t batches = a->sizes[0], m = a->sizes[1], k = a->sizes[2], n = b->sizes[2];
-  if (m > 0 && n > 0 && k > 0 &&
+  const bool gemv = m >= 1 && m <= WKO_GEMV_MAX_M && k >= 1 && n >= 1 && (b->strides[2] == 1 || n == 1);
+  if (!gemv && m > 0 && n > 0 && k > 0 &&
       (ctx->scratch == NULL || ctx->scratch_size < wko_sgemm_scratch(m, n, k, 1)))
     return wick_op_bmm_out(ctx, args, nargs);
   int64_t sizes[3] = {batches, m, n};
@@ -192,7 +212,10 @@ WKO_KERNEL(wko_bmm_out) {
     g.s_rs = g.s_cs = 0;
     g.act.has_lo = g.act.has_hi = false;
     g.act.lo = g.act.hi = 0.0f;
-    (void)wko_sgemm(&g, ctx->pool, ctx->scratch, ctx->scratch_size); /* scratch checked above */
+    if (gemv)
+      wko_gemv(&g, ctx->pool);
+    else
+      (void)wko_sgemm(&g, ctx->pool, ctx->scratch, ctx->scratch_size); /* scratch checked above */
   }
   return WICK_OK;
 }

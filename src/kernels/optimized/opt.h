@@ -6,6 +6,11 @@
  *                  function-level target attributes, no special flags)
  *   sgemm_avx512.c the AVX-512F 12x32 micro-kernel (same arrangement)
  *   depthwise.h    the depthwise-convolution plane loop, compiled per ISA
+ *   gemv.c         the M-small GEMM (m <= 8, row-major B, no packing) for
+ *                  decoder steps; AVX-512 / AVX2+FMA / portable C variants
+ *   elementwise.c  aten::add.out / sub.out / mul.out for float32 with
+ *                  broadcasting collapsed into vector runs
+ *   permute.c      aten::permute_copy.out as run copies and tiled transposes
  *   op_matmul.c    aten::mm.out, aten::addmm.out, aten::bmm.out
  *   op_conv.c      aten::convolution.out (2-D, NCHW, float32)
  *   op_pool.c      aten::max_pool2d_with_indices.out (float32, threaded)
@@ -138,6 +143,20 @@ size_t wko_sgemm_scratch(int64_t m, int64_t n, int64_t k, int threads);
  * thread's workspace. */
 bool wko_sgemm(const wko_gemm *g, wick_threadpool *pool, void *scratch, size_t scratch_size);
 
+/* C tile [i0:i0+mr, j0:j0+nr] (at c) = act(alpha * C + beta * S), the way the
+ * portable addmm rounds (alpha 1 and beta 1 skip their multiplication). */
+void wko_gemm_epilogue(const wko_gemm *g, float *c, int64_t i0, int64_t j0, int64_t mr, int64_t nr);
+
+/* ---- M-small GEMM (gemv.c) ----------------------------------------------------
+ *
+ * For 1 <= m <= WKO_GEMV_MAX_M, n, k >= 1, B with unit column stride (a
+ * row-major [K,N] weight, any row stride; or n == 1) and no im2col:
+ * wko_gemv_ok says yes and wko_gemv computes the same C as wko_sgemm, without
+ * scratch memory or packing, split over columns on the pool when large. */
+#define WKO_GEMV_MAX_M 8
+bool wko_gemv_ok(const wko_gemm *g);
+void wko_gemv(const wko_gemm *g, wick_threadpool *pool);
+
 /* ---- helpers ---------------------------------------------------------------- */
 
 static inline int64_t wko_min(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -163,6 +182,11 @@ WKO_KERNEL(wko_convolution_act_out);
 WKO_KERNEL(wko_addmm_act_out);
 WKO_SCRATCH(wko_convolution_act_scratch);
 WKO_SCRATCH(wko_addmm_act_scratch);
+/* elementwise.c, permute.c */
+WKO_KERNEL(wko_add_out);
+WKO_KERNEL(wko_sub_out);
+WKO_KERNEL(wko_mul_out);
+WKO_KERNEL(wko_permute_copy_out);
 
 
 #endif

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "kernels/optimized/opt.h"
+#include "kernels/optimized/qlinear_dyn.h"
 #include "wick/backend.h"
 
 const wick_kernel wick_optimized_kernels[] = {
@@ -16,6 +17,11 @@ const wick_kernel wick_optimized_kernels[] = {
     {"aten::max_pool2d_with_indices.out", "TIIIIb|TT", wko_max_pool2d_with_indices_out, NULL},
     {"wick::convolution_act.out", "TTtIIIbIissT", wko_convolution_act_out, wko_convolution_act_scratch},
     {"wick::addmm_act.out", "TTTSSssT", wko_addmm_act_out, wko_addmm_act_scratch},
+    {"wick::linear_dq8.out", "TTTTtT", wko_linear_dq8_out, wko_linear_dq8_scratch},
+    {"aten::add.out", "TTST", wko_add_out, NULL},
+    {"aten::sub.out", "TTST", wko_sub_out, NULL},
+    {"aten::mul.out", "TTT", wko_mul_out, NULL},
+    {"aten::permute_copy.out", "TIT", wko_permute_copy_out, NULL},
 };
 const size_t wick_optimized_kernel_count = sizeof wick_optimized_kernels / sizeof wick_optimized_kernels[0];
 

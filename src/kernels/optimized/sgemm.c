@@ -221,7 +221,7 @@ static void pack_b_im2col(const wko_gemm *g, int nr, int64_t p0, int64_t kc, int
 
 /* C tile [i0:i0+mr, j0:j0+nr] = act(alpha * C + beta * S), the way the
  * portable addmm rounds (alpha 1 and beta 1 skip their multiplication). */
-static void epilogue(const wko_gemm *g, float *c, int64_t i0, int64_t j0, int64_t mr, int64_t nr) {
+void wko_gemm_epilogue(const wko_gemm *g, float *c, int64_t i0, int64_t j0, int64_t mr, int64_t nr) {
   const float al = g->alpha, be = g->beta;
   const float *s = be != 0.0f ? g->s : NULL;
   const bool act = g->act.has_lo || g->act.has_hi;
@@ -337,7 +337,7 @@ static void gemm_part(const wko_gemm *g, const wko_ukernel *uk, int64_t i_begin,
                   for (int64_t q = 0; q < nr; q++) crow[q] += trow[q];
               }
             }
-            if (last) epilogue(g, c, ic + ir, jc + jr, mr, nr);
+            if (last) wko_gemm_epilogue(g, c, ic + ir, jc + jr, mr, nr);
           }
         }
       }
@@ -382,7 +382,7 @@ bool wko_sgemm(const wko_gemm *g, wick_threadpool *pool, void *scratch, size_t s
   if (g->k <= 0) {
     /* empty sum: C = alpha * 0 + beta * S */
     for (int64_t i = 0; i < g->m; i++) memset(g->c + i * g->ldc, 0, (size_t)g->n * sizeof(float));
-    epilogue(g, g->c, 0, 0, g->m, g->n);
+    wko_gemm_epilogue(g, g->c, 0, 0, g->m, g->n);
     return true;
   }
   blocks bl = block_sizes(g->m, g->n, g->k);

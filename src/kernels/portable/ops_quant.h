@@ -21,6 +21,8 @@ WK_QUANT_KERNEL(wick_op_q_dequantize_per_token_out);
 WK_QUANT_KERNEL(wick_op_q_choose_qparams_tensor_out);
 WK_QUANT_KERNEL(wick_op_q_choose_qparams_per_token_asymmetric_out);
 WK_QUANT_KERNEL(wick_op_cm_dequantize_per_tensor_out);
+/* op_embedding_byte.c */
+WK_QUANT_KERNEL(wick_op_q_embedding_byte_out);
 
 /* cortex_m:: elementwise (op_cortex_m_elementwise.c) */
 WK_QUANT_KERNEL(wick_op_cm_quantized_add_out);
@@ -51,5 +53,9 @@ WK_QUANT_KERNEL(wick_op_cm_pad_out);
 WK_QUANT_KERNEL(wick_op_dim_order_clone_out);
 WK_QUANT_KERNEL(wick_op_dim_order_to_copy_out);
 WK_QUANT_KERNEL(wick_op_dim_order_empty_out);
+
+/* wick::linear_dq8 (op_linear_dq8.c): int8 weights, activations quantized
+ * per row at run time */
+WK_QUANT_KERNEL(wick_op_wick_linear_dq8_out);
 
 #endif
