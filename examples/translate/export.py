@@ -3,24 +3,22 @@
 
   python3 examples/translate/export.py --ckpt runs/base256/avg_last5.pt --out-dir runs/base256/onnx
 
-Writes two graphs with fixed shapes (encoder batch 1, decoder batch B = --dec-batch):
+Writes two graphs with fixed shapes (encoder batch 1, decoder batch B = --dec-batch),
+each layer's tensors separate and keys stored transposed (model.py, "export layout"):
   encoder.onnx
-     in : src        int64 [1, S]          source ids, EOS-terminated, PAD(0)-padded to S = max_src_len
-     out: cross_k    f32   [L, 1, H, S, Dh] per-decoder-layer cross-attention keys
-          cross_v    f32   [L, 1, H, S, Dh] per-decoder-layer cross-attention values
-          mem_bias   f32   [1, S]           0 for real source tokens, -1e4 for padding
+     in : src         int64 [1, S]        source ids, EOS-terminated, PAD(0)-padded to S = max_src_len
+     out: mem_bias    f32   [1, S]        0 for real source tokens, -1e4 for padding
+          cross_kt_i  f32   [1, H, Dh, S] decoder layer i's cross-attention keys (transposed)
+          cross_v_i   f32   [1, H, S, Dh] ... and values, for i = 0 .. L-1
   decoder_step.onnx (one row per beam hypothesis; wick translate copies the encoder
   outputs into every row)
-     in : token      int64 [B]              previous token per row (BOS=2 at pos 0)
-          pos        int64 [1]              position of `token` (0 .. max_tgt_len-1)
-          cross_k    f32   [L, B, H, S, Dh]
-          cross_v    f32   [L, B, H, S, Dh]
-          mem_bias   f32   [B, S]
-          self_k     f32   [L, B, H, T, Dh] KV cache (zeros at pos 0), T = max_tgt_len
-          self_v     f32   [L, B, H, T, Dh]
-     out: logits     f32   [B, V]
-          new_self_k f32   [L, B, H, T, Dh] caches with slot `pos` written
-          new_self_v f32   [L, B, H, T, Dh]
+     in : token       int64 [B]           previous token per row (BOS=2 at pos 0)
+          pos         int64 [1]           position of `token` (0 .. max_tgt_len-1)
+          mem_bias    f32   [B, S]
+          then per layer i: cross_kt_i [B,H,Dh,S], cross_v_i [B,H,S,Dh],
+                            self_kt_i [B,H,Dh,T], self_v_i [B,H,T,Dh]  (KV cache, zeros at pos 0)
+     out: logits      f32   [B, V]
+          then per layer i: new_self_kt_i, new_self_v_i (the caches with slot `pos` written)
 Then both graphs are checked with onnx.checker (full check incl. shape inference) and run
 with a small numpy interpreter of the ONNX ops they use (onnx 1.12 has no reference
 runtime); outputs are compared with PyTorch, and a full greedy decode through the ONNX
@@ -42,7 +40,8 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from model import ModelConfig, Transformer, greedy_decode, PAD_ID, BOS_ID, EOS_ID  # noqa: E402
+from model import (ModelConfig, Transformer, greedy_decode, encode_for_export,  # noqa: E402
+                   empty_cache_export, decoder_step_export, PAD_ID, BOS_ID, EOS_ID)
 
 
 class EncoderExport(torch.nn.Module):
@@ -51,7 +50,7 @@ class EncoderExport(torch.nn.Module):
         self.m = m
 
     def forward(self, src):
-        return self.m.encode_for_decoding(src)
+        return encode_for_export(self.m, src)
 
 
 class DecoderStepExport(torch.nn.Module):
@@ -59,8 +58,8 @@ class DecoderStepExport(torch.nn.Module):
         super().__init__()
         self.m = m
 
-    def forward(self, token, pos, cross_k, cross_v, mem_bias, self_k, self_v):
-        return self.m.decoder_step(token, pos, cross_k, cross_v, mem_bias, self_k, self_v)
+    def forward(self, token, pos, mem_bias, *caches):
+        return decoder_step_export(self.m, token, pos, mem_bias, *caches)
 
 
 # ---------------------------------------------------------------------------
@@ -205,20 +204,27 @@ def main():
 
     enc_path = os.path.join(out_dir, "encoder.onnx")
     dec_path = os.path.join(out_dir, "decoder_step.onnx")
+    B = args.dec_batch
+    enc_names = ["mem_bias"] + [f"cross_{w}_{i}" for i in range(L) for w in ("kt", "v")]
+    cache_names = [f"{w}_{i}" for i in range(L) for w in ("cross_kt", "cross_v", "self_kt", "self_v")]
+    dec_out_names = ["logits"] + [f"new_self_{w}_{i}" for i in range(L) for w in ("kt", "v")]
     with torch.no_grad():
-        ck_, cv_, mb_ = m.encode_for_decoding(src)
-        B = args.dec_batch
-        sk, sv = m.empty_cache(B)
-        rep = torch.zeros(B, dtype=torch.int64)
-        ck_, cv_, mb_ = ck_[:, rep], cv_[:, rep], mb_[rep]
-        torch.onnx.export(EncoderExport(m), (src,), enc_path, opset_version=args.opset,
-                          input_names=["src"], output_names=["cross_k", "cross_v", "mem_bias"],
-                          do_constant_folding=True)
-        step_args = (torch.full((B,), BOS_ID, dtype=torch.int64), torch.tensor([0]), ck_, cv_, mb_, sk, sv)
-        torch.onnx.export(DecoderStepExport(m), step_args, dec_path, opset_version=args.opset,
-                          input_names=["token", "pos", "cross_k", "cross_v", "mem_bias", "self_k", "self_v"],
-                          output_names=["logits", "new_self_k", "new_self_v"], do_constant_folding=True)
+        enc_out = encode_for_export(m, src)
+        torch.onnx.export(EncoderExport(m).eval(), (src,), enc_path, opset_version=args.opset,
+                          input_names=["src"], output_names=enc_names, do_constant_folding=True)
+        rows = [t.repeat(B, *([1] * (t.dim() - 1))) for t in enc_out]
+        caches = []
+        empty = empty_cache_export(m, B)
+        for i in range(L):
+            caches += [rows[1 + 2 * i], rows[2 + 2 * i], empty[2 * i], empty[2 * i + 1]]
+        step_args = (torch.full((B,), BOS_ID, dtype=torch.int64), torch.tensor([0]), rows[0], *caches)
+        torch.onnx.export(DecoderStepExport(m).eval(), step_args, dec_path, opset_version=args.opset,
+                          input_names=["token", "pos", "mem_bias"] + cache_names,
+                          output_names=dec_out_names, do_constant_folding=True)
 
+    # torch.onnx.export restores the wrapper's training flag afterwards; the wrappers
+    # are built in eval mode, and m is put back in eval mode regardless.
+    m.eval()
     report = {"config": mc.to_dict(), "shapes": dict(L=L, H=H, Dh=Dh, S=S, T=T, B=B)}
     graphs = {}
     for name, path in (("encoder", enc_path), ("decoder_step", dec_path)):
@@ -229,26 +235,39 @@ def main():
         report[name] = dict(file=os.path.basename(path), bytes=os.path.getsize(path), nodes=len(g.graph.node), ops=ops)
         print(f"{path}: checker OK, {len(g.graph.node)} nodes, ops {ops}")
 
-    # Numerical check: encoder + a few decoder steps, then a full greedy decode.
+    # Numerical check against the training-side (stacked) incremental path: encoder
+    # outputs, every decoder step of a greedy decode, and the decoded ids.
     with torch.no_grad():
         e_out = run_onnx(graphs["encoder"], {"src": src.numpy()})
-        diffs = {n: float(np.abs(a - b[:, :1].numpy() if a.ndim == 5 else a - b[:1].numpy()).max())
-                 for n, a, b in zip(("cross_k", "cross_v", "mem_bias"), e_out, (ck_, cv_, mb_))}
-        e_out = [np.repeat(e_out[0], B, 1), np.repeat(e_out[1], B, 1), np.repeat(e_out[2], B, 0)]
-        print("encoder max |onnx - torch|:", diffs)
+        ck_, cv_, mb_ = m.encode_for_decoding(src)
+        diffs = {"mem_bias": float(np.abs(e_out[0] - mb_.numpy()).max())}
+        for i in range(L):
+            diffs[f"cross_kt_{i}"] = float(np.abs(e_out[1 + 2 * i] - ck_[i].transpose(-1, -2).numpy()).max())
+            diffs[f"cross_v_{i}"] = float(np.abs(e_out[2 + 2 * i] - cv_[i].numpy()).max())
+        print("encoder max |onnx - torch|:", max(diffs.values()))
         report["encoder"]["max_abs_diff"] = diffs
         ref = greedy_decode(m, src[:, : len(ids)])[0]
-        nk, nv = sk.numpy(), sv.numpy()
-        tk, tv = sk, sv
+        feeds = {"mem_bias": np.repeat(e_out[0], B, 0)}
+        empty = [t.numpy() for t in empty_cache_export(m, B)]
+        for i in range(L):
+            feeds[f"cross_kt_{i}"] = np.repeat(e_out[1 + 2 * i], B, 0)
+            feeds[f"cross_v_{i}"] = np.repeat(e_out[2 + 2 * i], B, 0)
+            feeds[f"self_kt_{i}"], feeds[f"self_v_{i}"] = empty[2 * i], empty[2 * i + 1]
+        tk, tv = m.empty_cache(B)
+        tck, tcv, tmb = ck_.repeat(1, B, 1, 1, 1), cv_.repeat(1, B, 1, 1, 1), mb_.repeat(B, 1)
         tok = BOS_ID
         onnx_ids, worst = [], 0.0
         for t in range(T):
-            lo, nk, nv = run_onnx(graphs["decoder_step"], {
-                "token": np.full((B,), tok, np.int64), "pos": np.array([t], np.int64),
-                "cross_k": e_out[0], "cross_v": e_out[1], "mem_bias": e_out[2], "self_k": nk, "self_v": nv})
-            lt, tk, tv = m.decoder_step(torch.full((B,), tok, dtype=torch.int64), torch.tensor([t]), ck_, cv_, mb_, tk, tv)
-            worst = max(worst, float(np.abs(lo - lt.numpy()).max()), float(np.abs(nk - tk.numpy()).max()))
-            tok = int(lo[0].argmax(-1))
+            feeds["token"] = np.full((B,), tok, np.int64)
+            feeds["pos"] = np.array([t], np.int64)
+            res = run_onnx(graphs["decoder_step"], feeds)
+            lt, tk, tv = m.decoder_step(torch.full((B,), tok, dtype=torch.int64), torch.tensor([t]), tck, tcv, tmb, tk, tv)
+            worst = max(worst, float(np.abs(res[0] - lt.numpy()).max()))
+            for i in range(L):
+                worst = max(worst, float(np.abs(res[1 + 2 * i] - tk[i].transpose(-1, -2).numpy()).max()),
+                            float(np.abs(res[2 + 2 * i] - tv[i].numpy()).max()))
+                feeds[f"self_kt_{i}"], feeds[f"self_v_{i}"] = res[1 + 2 * i], res[2 + 2 * i]
+            tok = int(res[0][0].argmax(-1))
             if tok == EOS_ID:
                 break
             onnx_ids.append(tok)

@@ -81,6 +81,12 @@ class MultiHeadAttention(nn.Module):
         p = self.drop(torch.softmax(scores, dim=-1))
         return self.o(self.merge(torch.matmul(p, v)))
 
+    def attend_kt(self, q, kt, v, bias):
+        """attend() with the keys already transposed: kt [B,H,Dh,Nk] (the export layout)."""
+        scores = torch.matmul(q, kt) * (1.0 / math.sqrt(self.dh)) + bias
+        p = self.drop(torch.softmax(scores, dim=-1))
+        return self.o(self.merge(torch.matmul(p, v)))
+
 
 class FeedForward(nn.Module):
     def __init__(self, d, ffn, dropout):
@@ -126,6 +132,13 @@ class DecoderLayer(nn.Module):
         sa, ca = self.self_attn, self.cross_attn
         x = x + self.drop(sa.attend(sa.split(sa.q(y)), self_k, self_v, self_bias))
         x = x + self.drop(ca.attend(ca.split(ca.q(self.ln2(x))), cross_k, cross_v, cross_bias))
+        return x + self.drop(self.ff(self.ln3(x)))
+
+    def forward_kt(self, x, y, self_kt, self_v, self_bias, cross_kt, cross_v, cross_bias):
+        """forward() with transposed keys (self_kt [B,H,Dh,Nk], cross_kt [B,H,Dh,S])."""
+        sa, ca = self.self_attn, self.cross_attn
+        x = x + self.drop(sa.attend_kt(sa.split(sa.q(y)), self_kt, self_v, self_bias))
+        x = x + self.drop(ca.attend_kt(ca.split(ca.q(self.ln2(x))), cross_kt, cross_v, cross_bias))
         return x + self.drop(self.ff(self.ln3(x)))
 
 
@@ -226,6 +239,53 @@ class Transformer(nn.Module):
             new_v.append(v)
             x = layer(x, y, k, v, self_bias, cross_k[i], cross_v[i], cross_bias)
         return self.logits(x)[:, 0, :], torch.stack(new_k), torch.stack(new_v)
+
+
+# ---- export layout: one tensor per layer, keys transposed --------------------
+# The exported programs take and return each layer's caches as separate tensors
+# (no stacking, slicing or concatenation per step) with the keys stored
+# transposed, [B,H,Dh,N], so the score matmul reads them as they are.
+def encode_for_export(model, src):
+    """src [B,S] -> (mem_bias [B,S], then per decoder layer cross_kt [B,H,Dh,S], cross_v [B,H,S,Dh])."""
+    memory, mem_bias = model.encode(src)
+    out = [mem_bias]
+    for layer in model.dec:
+        ca = layer.cross_attn
+        out.append(ca.split(ca.k(memory)).transpose(-1, -2))
+        out.append(ca.split(ca.v(memory)))
+    return tuple(out)
+
+
+def empty_cache_export(model, batch):
+    """Per layer (self_kt [B,H,Dh,T], self_v [B,H,T,Dh]) zeros."""
+    c = model.c
+    H, Dh, T = c.n_heads, c.d_model // c.n_heads, c.max_tgt_len
+    out = []
+    for _ in range(c.dec_layers):
+        out.append(torch.zeros(batch, H, Dh, T))
+        out.append(torch.zeros(batch, H, T, Dh))
+    return out
+
+
+def decoder_step_export(model, token, pos, mem_bias, *caches):
+    """One step in the export layout. caches: per layer cross_kt, cross_v, self_kt, self_v.
+    Returns logits [B,V], then per layer new_self_kt, new_self_v (slot `pos` written)."""
+    T = model.c.max_tgt_len
+    slots = torch.arange(T, dtype=torch.int64)
+    here = slots == pos                                     # the slot this step writes
+    self_bias = ((slots > pos).to(torch.float32) * NEG).view(1, 1, 1, T)
+    cross_bias = mem_bias[:, None, None, :]
+    x = model.embed(token.view(-1, 1), torch.index_select(model.pe, 0, pos).unsqueeze(0))
+    outs = []
+    for i, layer in enumerate(model.dec):
+        ckt, cv, skt, sv = caches[4 * i: 4 * i + 4]
+        sa = layer.self_attn
+        y = layer.ln1(x)
+        kt = torch.where(here.view(1, 1, 1, T), sa.split(sa.k(y)).transpose(-1, -2), skt)
+        v = torch.where(here.view(1, 1, T, 1), sa.split(sa.v(y)), sv)
+        outs += [kt, v]
+        x = layer.forward_kt(x, y, kt, v, self_bias, ckt, cv, cross_bias)
+    return (model.logits(x)[:, 0, :], *outs)
 
 
 @torch.no_grad()

@@ -21,10 +21,14 @@
 #define MAX_TEXT 16384 /* bytes of one source line that are looked at */
 #define MAX_BEAM 16
 
-enum { E_SRC = 0 };
-enum { EO_CK = 0, EO_CV = 1, EO_MB = 2 };
-enum { D_TOK = 0, D_POS = 1, D_CK = 2, D_CV = 3, D_MB = 4, D_SK = 5, D_SV = 6 };
-enum { DO_LOGITS = 0, DO_SK = 1, DO_SV = 2 };
+#define MAX_LAYERS 64
+
+/* Where each named input / output sits (index into the method's list). */
+typedef struct io_map {
+  int32_t src, mem_bias_out, ck_out[MAX_LAYERS], cv_out[MAX_LAYERS];            /* encoder */
+  int32_t token, pos, mem_bias, ck[MAX_LAYERS], cv[MAX_LAYERS], sk[MAX_LAYERS], /* decoder */
+      sv[MAX_LAYERS], logits, nk[MAX_LAYERS], nv[MAX_LAYERS];
+} io_map;
 
 typedef struct finished_hyp {
   float score;     /* normalized by the length penalty */
@@ -39,6 +43,7 @@ struct wick_translator {
   wick_loaded_method enc, dec;
   wick_tokenizer tok;
   wick_threadpool *pool;
+  io_map io;
   int32_t V, S, T, B, L, H, Dh;
   int32_t pad_id, bos_id, eos_id;
   /* work memory, all allocated at open */
@@ -137,6 +142,122 @@ static uint64_t arena_total(const wick_loaded_method *lm) {
   return n + wick_method_scratch_size(lm->method);
 }
 
+/* Index of the input / output called name, or -1. */
+static int32_t find_io(const wick_program *p, bool output, const char *name) {
+  wick_method_meta meta;
+  wick_diag d = {0};
+  if (wick_method_meta_get(p, "forward", &meta, &d)) return -1;
+  uint32_t n = output ? meta.num_outputs : meta.num_inputs;
+  char buf[128];
+  for (uint32_t i = 0; i < n; i++)
+    if (wick_method_io_name(p, "forward", output, i, buf, sizeof buf, &d) == WICK_OK &&
+        strcmp(buf, name) == 0)
+      return (int32_t)i;
+  return -1;
+}
+
+static wick_status need_io(const wick_program *p, const char *file, bool output, const char *name,
+                           int32_t *idx, wick_diag *d) {
+  *idx = find_io(p, output, name);
+  if (*idx < 0)
+    return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED,
+                         "%s: no %s named '%s' (export the model with "
+                         "examples/translate/export.py)",
+                         file, output ? "output" : "input", name);
+  return WICK_OK;
+}
+
+static wick_status bind_io(wick_translator *tr, const char *enc_path, const char *dec_path,
+                           wick_diag *d) {
+  const wick_program *ep = &tr->enc_prog, *dp = &tr->dec_prog;
+  io_map *io = &tr->io;
+  wick_status s;
+  int32_t sz[4];
+  char name[64];
+  /* layers: count the decoder's self_kt_<i> inputs */
+  int32_t L = 0;
+  while (L < MAX_LAYERS) {
+    snprintf(name, sizeof name, "self_kt_%d", (int)L);
+    if (find_io(dp, false, name) < 0) break;
+    L++;
+  }
+  if (L == 0)
+    return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED,
+                         "%s: no 'self_kt_0' input: not a decoder step exported by "
+                         "examples/translate/export.py",
+                         dec_path);
+  tr->L = L;
+  const int32_t src_want[2] = {1, -1};
+  if ((s = need_io(ep, enc_path, false, "src", &io->src, d)) ||
+      (s = io_check(ep, enc_path, false, (uint32_t)io->src, "src", WICK_I64, 2, src_want, sz, d)))
+    return s;
+  tr->S = sz[1];
+  const int32_t mb1[2] = {1, tr->S};
+  if ((s = need_io(ep, enc_path, true, "mem_bias", &io->mem_bias_out, d)) ||
+      (s = io_check(ep, enc_path, true, (uint32_t)io->mem_bias_out, "mem_bias", WICK_F32, 2, mb1,
+                    NULL, d)))
+    return s;
+  const int32_t kt_any[4] = {1, -1, -1, tr->S};
+  if ((s = need_io(ep, enc_path, true, "cross_kt_0", &io->ck_out[0], d)) ||
+      (s = io_check(ep, enc_path, true, (uint32_t)io->ck_out[0], "cross_kt_0", WICK_F32, 4,
+                    kt_any, sz, d)))
+    return s;
+  tr->H = sz[1];
+  tr->Dh = sz[2];
+  /* decoder scalars */
+  const int32_t tok_any[1] = {-1}, pos1[1] = {1};
+  if ((s = need_io(dp, dec_path, false, "token", &io->token, d)) ||
+      (s = io_check(dp, dec_path, false, (uint32_t)io->token, "token", WICK_I64, 1, tok_any, sz, d)))
+    return s;
+  tr->B = sz[0];
+  const int32_t mbB[2] = {tr->B, tr->S}, lg_any[2] = {tr->B, -1};
+  if ((s = need_io(dp, dec_path, false, "pos", &io->pos, d)) ||
+      (s = io_check(dp, dec_path, false, (uint32_t)io->pos, "pos", WICK_I64, 1, pos1, NULL, d)) ||
+      (s = need_io(dp, dec_path, false, "mem_bias", &io->mem_bias, d)) ||
+      (s = io_check(dp, dec_path, false, (uint32_t)io->mem_bias, "mem_bias", WICK_F32, 2, mbB,
+                    NULL, d)) ||
+      (s = need_io(dp, dec_path, true, "logits", &io->logits, d)) ||
+      (s = io_check(dp, dec_path, true, (uint32_t)io->logits, "logits", WICK_F32, 2, lg_any, sz, d)))
+    return s;
+  tr->V = sz[1];
+  const int32_t skt_any[4] = {tr->B, tr->H, tr->Dh, -1};
+  if ((s = need_io(dp, dec_path, false, "self_kt_0", &io->sk[0], d)) ||
+      (s = io_check(dp, dec_path, false, (uint32_t)io->sk[0], "self_kt_0", WICK_F32, 4, skt_any, sz,
+                    d)))
+    return s;
+  tr->T = sz[3];
+  const int32_t ekt[4] = {1, tr->H, tr->Dh, tr->S}, ev[4] = {1, tr->H, tr->S, tr->Dh};
+  const int32_t dkt[4] = {tr->B, tr->H, tr->Dh, tr->S}, dv[4] = {tr->B, tr->H, tr->S, tr->Dh};
+  const int32_t skt[4] = {tr->B, tr->H, tr->Dh, tr->T}, sv[4] = {tr->B, tr->H, tr->T, tr->Dh};
+  for (int32_t i = 0; i < L; i++) {
+    struct {
+      const wick_program *p;
+      const char *file;
+      bool out;
+      const char *fmt;
+      int32_t *idx;
+      const int32_t *want;
+    } spec[] = {
+        {ep, enc_path, true, "cross_kt_%d", &io->ck_out[i], ekt},
+        {ep, enc_path, true, "cross_v_%d", &io->cv_out[i], ev},
+        {dp, dec_path, false, "cross_kt_%d", &io->ck[i], dkt},
+        {dp, dec_path, false, "cross_v_%d", &io->cv[i], dv},
+        {dp, dec_path, false, "self_kt_%d", &io->sk[i], skt},
+        {dp, dec_path, false, "self_v_%d", &io->sv[i], sv},
+        {dp, dec_path, true, "new_self_kt_%d", &io->nk[i], skt},
+        {dp, dec_path, true, "new_self_v_%d", &io->nv[i], sv},
+    };
+    for (size_t k = 0; k < sizeof spec / sizeof spec[0]; k++) {
+      snprintf(name, sizeof name, spec[k].fmt, (int)i);
+      if ((s = need_io(spec[k].p, spec[k].file, spec[k].out, name, spec[k].idx, d)) ||
+          (s = io_check(spec[k].p, spec[k].file, spec[k].out, (uint32_t)*spec[k].idx, name,
+                        WICK_F32, 4, spec[k].want, NULL, d)))
+        return s;
+    }
+  }
+  return WICK_OK;
+}
+
 wick_status wick_translator_set_options(wick_translator *tr, const wick_translate_options *opt,
                                         wick_diag *d) {
   if (tr == NULL || opt == NULL)
@@ -180,46 +301,8 @@ wick_status wick_translator_open(wick_translator **out, const char *dir,
     goto fail;
   if ((s = wick_tokenizer_load_any_file(&tr->tok, tok_path, 0, d))) goto fail;
 
-  /* Shapes: encoder src [1,S] -> cross_k [L,1,H,S,Dh] ... */
-  int32_t sz[5];
-  const int32_t any2[2] = {1, -1}, any5[5] = {-1, 1, -1, -1, -1};
-  if ((s = io_check(&tr->enc_prog, enc_path, false, E_SRC, "src", WICK_I64, 2, any2, sz, d)))
-    goto fail;
-  tr->S = sz[1];
-  int32_t ck_want[5] = {-1, 1, -1, tr->S, -1};
-  (void)any5;
-  if ((s = io_check(&tr->enc_prog, enc_path, true, EO_CK, "cross_k", WICK_F32, 5, ck_want, sz, d)))
-    goto fail;
-  tr->L = sz[0];
-  tr->H = sz[2];
-  tr->Dh = sz[4];
-  ck_want[0] = tr->L, ck_want[2] = tr->H, ck_want[4] = tr->Dh;
-  const int32_t mb_enc[2] = {1, tr->S};
-  if ((s = io_check(&tr->enc_prog, enc_path, true, EO_CV, "cross_v", WICK_F32, 5, ck_want, NULL, d)) ||
-      (s = io_check(&tr->enc_prog, enc_path, true, EO_MB, "mem_bias", WICK_F32, 2, mb_enc, NULL, d)))
-    goto fail;
-  /* decoder */
-  const int32_t tok_any[1] = {-1}, pos1[1] = {1};
-  if ((s = io_check(&tr->dec_prog, dec_path, false, D_TOK, "token", WICK_I64, 1, tok_any, sz, d)))
-    goto fail;
-  tr->B = sz[0];
-  const int32_t dck[5] = {tr->L, tr->B, tr->H, tr->S, tr->Dh}, dmb[2] = {tr->B, tr->S};
-  const int32_t dsk_any[5] = {tr->L, tr->B, tr->H, -1, tr->Dh};
-  if ((s = io_check(&tr->dec_prog, dec_path, false, D_POS, "pos", WICK_I64, 1, pos1, NULL, d)) ||
-      (s = io_check(&tr->dec_prog, dec_path, false, D_CK, "cross_k", WICK_F32, 5, dck, NULL, d)) ||
-      (s = io_check(&tr->dec_prog, dec_path, false, D_CV, "cross_v", WICK_F32, 5, dck, NULL, d)) ||
-      (s = io_check(&tr->dec_prog, dec_path, false, D_MB, "mem_bias", WICK_F32, 2, dmb, NULL, d)) ||
-      (s = io_check(&tr->dec_prog, dec_path, false, D_SK, "self_k", WICK_F32, 5, dsk_any, sz, d)))
-    goto fail;
-  tr->T = sz[3];
-  const int32_t dsk[5] = {tr->L, tr->B, tr->H, tr->T, tr->Dh}, lg_any[2] = {tr->B, -1};
-  if ((s = io_check(&tr->dec_prog, dec_path, false, D_SV, "self_v", WICK_F32, 5, dsk, NULL, d)) ||
-      (s = io_check(&tr->dec_prog, dec_path, true, DO_LOGITS, "logits", WICK_F32, 2, lg_any, sz, d)))
-    goto fail;
-  tr->V = sz[1];
-  if ((s = io_check(&tr->dec_prog, dec_path, true, DO_SK, "new_self_k", WICK_F32, 5, dsk, NULL, d)) ||
-      (s = io_check(&tr->dec_prog, dec_path, true, DO_SV, "new_self_v", WICK_F32, 5, dsk, NULL, d)))
-    goto fail;
+  /* Bind inputs / outputs by name (examples/translate/export.py) and read the sizes. */
+  if ((s = bind_io(tr, enc_path, dec_path, d))) goto fail;
   if (tr->tok.vocab_size != tr->V) {
     s = wick_diag_set(d, WICK_ERR_NOT_SUPPORTED,
                       "%s: %d pieces, but the decoder's logits have %d (not the model's tokenizer)",
@@ -397,7 +480,8 @@ wick_status wick_translate_ids(wick_translator *tr, const int32_t *src, size_t n
   }
   /* encoder */
   wick_method *em = tr->enc.method, *dm = tr->dec.method;
-  wick_tensor *esrc = wick_method_input(em, E_SRC);
+  const io_map *io = &tr->io;
+  wick_tensor *esrc = wick_method_input(em, (uint32_t)io->src);
   if (esrc == NULL || esrc->data == NULL)
     return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED, "translate: encoder input is not planned");
   int64_t *sp = esrc->data;
@@ -413,27 +497,35 @@ wick_status wick_translate_ids(wick_translator *tr, const int32_t *src, size_t n
   wick_status s = wick_method_execute(em, d);
   if (s) return s;
 
-  /* decoder inputs: the encoder's outputs copied into every row */
-  wick_tensor *dtok = wick_method_input(dm, D_TOK), *dpos = wick_method_input(dm, D_POS);
-  wick_tensor *dck = wick_method_input(dm, D_CK), *dcv = wick_method_input(dm, D_CV);
-  wick_tensor *dmb = wick_method_input(dm, D_MB), *dsk = wick_method_input(dm, D_SK);
-  wick_tensor *dsv = wick_method_input(dm, D_SV);
-  const wick_tensor *eck = wick_method_output(em, EO_CK), *ecv = wick_method_output(em, EO_CV);
-  const wick_tensor *emb = wick_method_output(em, EO_MB);
-  if (!dtok || !dpos || !dck || !dcv || !dmb || !dsk || !dsv || !dtok->data || !dpos->data ||
-      !dck->data || !dcv->data || !dmb->data || !dsk->data || !dsv->data || !eck || !ecv || !emb)
-    return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED, "translate: decoder inputs are not planned");
+  /* decoder inputs: the encoder's outputs copied into every row, caches zeroed
+   * (export.py's layout: per layer, keys transposed) */
   const size_t L = (size_t)tr->L, B = (size_t)tr->B, HSD = (size_t)tr->H * tr->S * tr->Dh;
-  const size_t HTD = (size_t)tr->H * tr->T * tr->Dh, TD = (size_t)tr->T * tr->Dh;
-  for (size_t l = 0; l < L; l++)
-    for (size_t b = 0; b < B; b++) {
-      memcpy(f32_of(dck) + (l * B + b) * HSD, (const float *)eck->data + l * HSD, HSD * 4);
-      memcpy(f32_of(dcv) + (l * B + b) * HSD, (const float *)ecv->data + l * HSD, HSD * 4);
-    }
+  const size_t HTD = (size_t)tr->H * tr->T * tr->Dh;
+  wick_tensor *dtok = wick_method_input(dm, (uint32_t)io->token);
+  wick_tensor *dpos = wick_method_input(dm, (uint32_t)io->pos);
+  wick_tensor *dmb = wick_method_input(dm, (uint32_t)io->mem_bias);
+  const wick_tensor *emb = wick_method_output(em, (uint32_t)io->mem_bias_out);
+  if (!dtok || !dpos || !dmb || !dtok->data || !dpos->data || !dmb->data || !emb)
+    return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED, "translate: decoder inputs are not planned");
   for (size_t b = 0; b < B; b++)
     memcpy(f32_of(dmb) + b * (size_t)tr->S, emb->data, (size_t)tr->S * 4);
-  memset(dsk->data, 0, L * B * HTD * 4);
-  memset(dsv->data, 0, L * B * HTD * 4);
+  for (size_t l = 0; l < L; l++) {
+    const wick_tensor *eck = wick_method_output(em, (uint32_t)io->ck_out[l]);
+    const wick_tensor *ecv = wick_method_output(em, (uint32_t)io->cv_out[l]);
+    wick_tensor *dck = wick_method_input(dm, (uint32_t)io->ck[l]);
+    wick_tensor *dcv = wick_method_input(dm, (uint32_t)io->cv[l]);
+    wick_tensor *dsk = wick_method_input(dm, (uint32_t)io->sk[l]);
+    wick_tensor *dsv = wick_method_input(dm, (uint32_t)io->sv[l]);
+    if (!eck || !ecv || !dck || !dcv || !dsk || !dsv || !dck->data || !dcv->data || !dsk->data ||
+        !dsv->data)
+      return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED, "translate: decoder inputs are not planned");
+    for (size_t b = 0; b < B; b++) {
+      memcpy(f32_of(dck) + b * HSD, eck->data, HSD * 4);
+      memcpy(f32_of(dcv) + b * HSD, ecv->data, HSD * 4);
+    }
+    memset(dsk->data, 0, B * HTD * 4);
+    memset(dsv->data, 0, B * HTD * 4);
+  }
   uint64_t t1 = wick_now_ns();
   r.encode_ns = t1 - t0;
 
@@ -451,7 +543,7 @@ wick_status wick_translate_ids(wick_translator *tr, const int32_t *src, size_t n
     *posp = t;
     if ((s = wick_method_execute(dm, d))) return s;
     r.steps++;
-    const wick_tensor *lg = wick_method_output(dm, DO_LOGITS);
+    const wick_tensor *lg = wick_method_output(dm, (uint32_t)io->logits);
     int nc = 0;
     for (int b = 0; b < k; b++) {
       if (tr->scores[b] == -INFINITY) continue;
@@ -501,17 +593,23 @@ wick_status wick_translate_ids(wick_translator *tr, const int32_t *src, size_t n
     cur = nxt;
     live_len++;
     /* caches: row b <- new cache of row sel_beam[b]; slots 0..t only (later slots
-     * are masked by the program and were zeroed at the start) */
-    const float *nk = wick_method_output(dm, DO_SK)->data, *nv = wick_method_output(dm, DO_SV)->data;
-    size_t span = (size_t)(t + 1) * tr->Dh;
-    for (size_t l = 0; l < L; l++)
-      for (int b = 0; b < k; b++)
-        for (size_t h = 0; h < (size_t)tr->H; h++) {
-          size_t dst = (l * B + (size_t)b) * HTD + h * TD;
-          size_t srco = (l * B + (size_t)tr->sel_beam[b]) * HTD + h * TD;
-          memcpy(f32_of(dsk) + dst, nk + srco, span * 4);
-          memcpy(f32_of(dsv) + dst, nv + srco, span * 4);
-        }
+     * are masked by the program and were zeroed at the start). Keys are
+     * [B,H,Dh,T] (slot innermost), values [B,H,T,Dh]. */
+    const size_t T = (size_t)tr->T, Dh = (size_t)tr->Dh, H = (size_t)tr->H;
+    const size_t nslot = (size_t)t + 1;
+    for (size_t l = 0; l < L; l++) {
+      const float *nk = wick_method_output(dm, (uint32_t)io->nk[l])->data;
+      const float *nv = wick_method_output(dm, (uint32_t)io->nv[l])->data;
+      float *sk = f32_of(wick_method_input(dm, (uint32_t)io->sk[l]));
+      float *sv = f32_of(wick_method_input(dm, (uint32_t)io->sv[l]));
+      for (int b = 0; b < k; b++) {
+        size_t dst = (size_t)b * HTD, src_row = (size_t)tr->sel_beam[b] * HTD;
+        for (size_t row = 0; row < H * Dh; row++)
+          memcpy(sk + dst + row * T, nk + src_row + row * T, nslot * 4);
+        for (size_t h = 0; h < H; h++)
+          memcpy(sv + dst + h * T * Dh, nv + src_row + h * T * Dh, nslot * Dh * 4);
+      }
+    }
   }
   /* best finished hypothesis (first on ties, as Python's max) */
   const int32_t *best = tr->hist[cur];
