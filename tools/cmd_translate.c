@@ -177,9 +177,10 @@ int cmd_translate(int argc, char **argv) {
   wick_translator_info_get(tr, &info);
   if (!quiet)
     fprintf(stderr,
-            "wick: model %s: %.1f MB of programs loaded in %.1f ms; %d layers, vocab %d, "
-            "source <= %d tokens, beam %d, %d thread(s)\n",
-            model, (double)info.program_bytes / 1e6, load_ms, (int)info.layers,
+            "wick: model %s: %.1f MB of programs loaded in %.1f ms, %.2f MB of arenas; %d "
+            "layers, vocab %d, source <= %d tokens, beam %d, %d thread(s)\n",
+            model, (double)info.program_bytes / 1e6, load_ms, (double)info.arena_bytes / 1e6,
+            (int)info.layers,
             (int)info.vocab_size, (int)info.max_src_len - 1, o.beam, o.threads);
   size_t cap = 64 * 1024;
   char *out = malloc(cap);
