@@ -14,6 +14,10 @@
  *   op_matmul.c    aten::mm.out, aten::addmm.out, aten::bmm.out
  *   op_conv.c      aten::convolution.out (2-D, NCHW, float32)
  *   op_pool.c      aten::max_pool2d_with_indices.out (float32, threaded)
+ *   norm.c         aten::native_layer_norm.out (float32, rows of the
+ *                  trailing dims; sums in double lanes)
+ *   softmax.c      aten::_softmax.out / _log_softmax.out along the innermost
+ *                  dim (float32), with the vector exp wko_exp_f32
  *   register.c     the kernel table and wick_optimized_register()
  *
  * Every kernel handles float32 in the default dim order (plus the strided
@@ -187,6 +191,15 @@ WKO_KERNEL(wko_add_out);
 WKO_KERNEL(wko_sub_out);
 WKO_KERNEL(wko_mul_out);
 WKO_KERNEL(wko_permute_copy_out);
+WKO_KERNEL(wko_where_self_out);
+/* norm.c, softmax.c */
+WKO_KERNEL(wko_native_layer_norm_out);
+WKO_KERNEL(wko_softmax_out);
+WKO_KERNEL(wko_log_softmax_out);
+/* y[0:n] = exp(x[0:n]) with the exp of the selected ISA (softmax.c):
+ * relative error <= 1.5e-7, NaN for NaN, inf above 88.72, and 0 below
+ * ln(FLT_MIN) ~ -87.34 (no denormal results) and for -inf. y may be x. */
+void wko_exp_f32(float *y, const float *x, int64_t n);
 
 
 #endif

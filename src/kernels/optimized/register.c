@@ -22,6 +22,10 @@ const wick_kernel wick_optimized_kernels[] = {
     {"aten::sub.out", "TTST", wko_sub_out, NULL},
     {"aten::mul.out", "TTT", wko_mul_out, NULL},
     {"aten::permute_copy.out", "TIT", wko_permute_copy_out, NULL},
+    {"aten::where.self_out", "TTTT", wko_where_self_out, NULL},
+    {"aten::native_layer_norm.out", "TIttd|TTT", wko_native_layer_norm_out, NULL},
+    {"aten::_softmax.out", "TibT", wko_softmax_out, NULL},
+    {"aten::_log_softmax.out", "TibT", wko_log_softmax_out, NULL},
 };
 const size_t wick_optimized_kernel_count = sizeof wick_optimized_kernels / sizeof wick_optimized_kernels[0];
 
