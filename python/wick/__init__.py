@@ -173,6 +173,17 @@ def _load_lib():
                     "target); tried: " + ", ".join(tried))
 
 
+class _TranslateOptions(ctypes.Structure):  # wick_translate_options
+    _fields_ = [("beam", ctypes.c_int), ("alpha", ctypes.c_double), ("max_len_a", ctypes.c_double),
+                ("max_len_b", ctypes.c_double), ("threads", ctypes.c_int)]
+
+
+class _TranslateResult(ctypes.Structure):  # wick_translate_result
+    _fields_ = [("src_tokens", ctypes.c_uint32), ("out_tokens", ctypes.c_uint32),
+                ("steps", ctypes.c_uint32), ("truncated", ctypes.c_int),
+                ("encode_ns", ctypes.c_uint64), ("decode_ns", ctypes.c_uint64)]
+
+
 def _declare(lib):
     P = ctypes.c_void_p
     D = ctypes.POINTER(_Diag)
@@ -198,6 +209,13 @@ def _declare(lib):
                                              ctypes.POINTER(ctypes.POINTER(ctypes.c_uint8)),
                                              ctypes.POINTER(ctypes.c_size_t), P, D]),
         "wick_status_name": (ctypes.c_char_p, [ctypes.c_int]),
+        "wick_translate_defaults": (_TranslateOptions, []),
+        "wick_translator_open": (ctypes.c_int, [ctypes.POINTER(P), ctypes.c_char_p,
+                                                ctypes.POINTER(_TranslateOptions), D]),
+        "wick_translator_close": (None, [P]),
+        "wick_translator_set_options": (ctypes.c_int, [P, ctypes.POINTER(_TranslateOptions), D]),
+        "wick_translate": (ctypes.c_int, [P, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+                                          ctypes.c_size_t, ctypes.POINTER(_TranslateResult), D]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)
@@ -486,3 +504,58 @@ def export(model, example_inputs, pte_path, input_names=None, opset_version=17, 
         torch.onnx.export(model, tuple(example_inputs), onnx_path, input_names=input_names,
                           opset_version=opset_version, **kwargs)
         return convert(onnx_path, pte_path)
+
+
+# ---- translation (include/wick/translate.h) ----
+
+
+class Translator:
+    """German -> English with an exported encoder/decoder model directory
+    (encoder.pte, decoder.pte, spm.model; see docs/TRANSLATION.md).
+
+    >>> t = wick.Translator("models/de-en", beam=4)
+    >>> t.translate("Zwei Hunde spielen im Schnee.")
+    'Two dogs are playing in the snow.'
+    >>> t.last  # tokens, decoder steps and latency of the last call
+    """
+
+    def __init__(self, model_dir, beam=4, alpha=0.6, threads=1):
+        _load_lib()
+        opt = _lib.wick_translate_defaults()
+        opt.beam, opt.alpha, opt.threads = int(beam), float(alpha), int(threads)
+        self._h = ctypes.c_void_p()
+        d = _Diag()
+        _check(_lib.wick_translator_open(ctypes.byref(self._h), _fspath(model_dir), ctypes.byref(opt),
+                                         ctypes.byref(d)), d, os.fspath(model_dir))
+        self._buf = ctypes.create_string_buffer(64 * 1024)
+        self.last = None
+
+    def translate(self, text):
+        """One line of German (str) -> its English translation (str)."""
+        if self._h is None:
+            raise WickError("translator is closed")
+        raw = text.encode("utf-8", "replace") if isinstance(text, str) else bytes(text)
+        r, d = _TranslateResult(), _Diag()
+        _check(_lib.wick_translate(self._h, raw, len(raw), self._buf, len(self._buf), ctypes.byref(r),
+                                   ctypes.byref(d)), d, "translate")
+        self.last = dict(src_tokens=r.src_tokens, out_tokens=r.out_tokens, steps=r.steps,
+                         truncated=bool(r.truncated), encode_ms=r.encode_ns / 1e6,
+                         decode_ms=r.decode_ns / 1e6)
+        return self._buf.value.decode("utf-8", "replace")
+
+    def close(self):
+        if getattr(self, "_h", None):
+            _lib.wick_translator_close(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # pragma: no cover
+            pass

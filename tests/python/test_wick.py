@@ -218,6 +218,22 @@ int main(void) {
                 np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=c["name"])
             prog.close()
 
+    def test_translator(self):
+        model = os.environ.get("WICK_TRANSLATE_TEST_MODEL") or os.path.join(ROOT, "models", "de-en")
+        if not os.path.exists(os.path.join(model, "decoder.pte")):
+            self.skipTest("no translation model at " + model)
+        with wick.Translator(model, beam=2) as t:
+            out = t.translate("Zwei Hunde spielen im Schnee.")
+            self.assertIn("dogs", out.lower())
+            self.assertGreater(t.last["src_tokens"], 3)
+            self.assertGreater(t.last["out_tokens"], 2)
+            self.assertEqual(t.translate(""), "")
+            self.assertIsInstance(t.translate(b"Ein \xff Hund."), str)
+        with self.assertRaises(wick.WickError):
+            wick.Translator(os.path.join(model, "missing"))
+        with self.assertRaises(wick.WickError):
+            wick.Translator(model, beam=99)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
