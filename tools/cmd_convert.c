@@ -11,7 +11,7 @@
 
 static const char kUsage[] =
     "wick convert MODEL.onnx|MODEL.bin|MODEL.gguf -o OUT.pte [--input-shape NAME=DxDx...]... "
-    "[--bundle-inputs A.npy ...] [--no-optimize] [--inline-constants] [-v|-vv] "
+    "[--bundle-inputs A.npy ...] [--no-optimize] [--no-view-alias] [--inline-constants] [-v|-vv] "
     "[--quantize int8 (--calib DIR | --calib-random N) [--observer minmax|ema|percentile|kl] "
     "[--min-sqnr DB] [--report]] [--quantize int8-dynamic [--calib DIR | --calib-random N] "
     "[--min-sqnr DB] [--report]]";
@@ -34,6 +34,9 @@ static void help(void) {
          "                           these inputs (one per model input, in order) and\n"
          "                           the outputs the program computes for them\n"
          "  --no-optimize            skip graph passes (constant folding still runs)\n"
+         "  --no-view-alias          give every view its own memory (by default a\n"
+         "                           reshape's output may share its input's bytes,\n"
+         "                           so the copy is skipped; also WICK_NO_VIEW_ALIAS=1)\n"
          "  --inline-constants       store constants inline (legacy layout)\n"
          "  -v, -vv                  progress; -vv also dumps the IR\n"
          "\n"
@@ -280,6 +283,8 @@ int cmd_convert(int argc, char **argv) {
       opt.quant_report = true;
     } else if (strcmp(a, "--no-optimize") == 0) {
       opt.no_optimize = true;
+    } else if (strcmp(a, "--no-view-alias") == 0) {
+      opt.no_view_alias = true;
     } else if (strcmp(a, "--inline-constants") == 0) {
       opt.inline_constants = true;
     } else if (strcmp(a, "-v") == 0) {
@@ -332,11 +337,15 @@ int cmd_convert(int argc, char **argv) {
   } else if (wick_write_file(out, pte, size, &d) != WICK_OK) {
     rc = cli_error("%s: %s", out, d.msg);
   } else {
+    char views[64] = "";
+    if (rep.aliased_views)
+      snprintf(views, sizeof views, "; %u views in their input's memory", rep.aliased_views);
     fprintf(stderr,
             "wick: wrote %s (%zu bytes): %u ONNX nodes -> %u kernel calls; constants %llu bytes; "
-            "planned memory %llu bytes (lower bound %llu)\n",
+            "planned memory %llu bytes (lower bound %llu)%s\n",
             out, size, rep.onnx_nodes, rep.kernel_calls, (unsigned long long)rep.constant_bytes,
-            (unsigned long long)rep.planned_bytes, (unsigned long long)rep.lower_bound_bytes);
+            (unsigned long long)rep.planned_bytes, (unsigned long long)rep.lower_bound_bytes,
+            views);
   }
   free(pte);
   return rc;

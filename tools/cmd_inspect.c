@@ -92,9 +92,12 @@ static int print_io(const wick_program *p, const char *method, bool output, uint
 
 /* Lower bound of planned memory: the peak, over the instruction schedule, of
  * the bytes of planned tensors alive at once (a tensor lives from its first
- * to its last use; inputs from the start, outputs to the end). Needs the
- * method to load (kernels bound); returns false when it does not. */
+ * to its last use; inputs from the start, outputs to the end). Tensors planned
+ * at the same bytes while both are alive (a view sharing its input's memory,
+ * plan.c) are one allocation and count once. Needs the method to load
+ * (kernels bound); returns false when it does not. */
 typedef struct live_span {
+  const wick_tensor *t;
   const void *data;
   size_t bytes;
   uint32_t first, last;
@@ -111,16 +114,36 @@ static void note_use(live_span *spans, uint32_t *n, uint32_t cap, const wick_ten
   }
   if (!planned) return;
   for (uint32_t k = 0; k < *n; k++)
-    if (spans[k].data == t->data && spans[k].bytes == wick_tensor_nbytes(t)) {
+    if (spans[k].t == t) {
       if (step < spans[k].first) spans[k].first = step;
       if (step > spans[k].last) spans[k].last = step;
       return;
     }
   if (*n == cap) return;
+  spans[*n].t = t;
   spans[*n].data = t->data;
   spans[*n].bytes = (wick_tensor_nbytes(t) + 15) / 16 * 16;
   spans[*n].first = spans[*n].last = step;
   (*n)++;
+}
+
+/* Joins spans of the same bytes whose lifetimes meet (aliases); returns the new count. */
+static uint32_t merge_aliases(live_span *spans, uint32_t n) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (uint32_t i = 0; i < n; i++)
+      for (uint32_t j = i + 1; j < n; j++) {
+        live_span *x = &spans[i], *y = &spans[j];
+        if (x->data != y->data || x->bytes != y->bytes) continue;
+        if (x->first > y->last || y->first > x->last) continue;
+        if (y->first < x->first) x->first = y->first;
+        if (y->last > x->last) x->last = y->last;
+        spans[j--] = spans[--n];
+        changed = true;
+      }
+  }
+  return n;
 }
 
 static bool planned_lower_bound(const wick_program *p, const char *name, uint64_t *bound) {
@@ -150,6 +173,7 @@ static bool planned_lower_bound(const wick_program *p, const char *name, uint64_
   }
   for (uint32_t k = 0; k < wick_method_num_outputs(lm.method); k++)
     note_use(spans, &n, cap, wick_method_output(lm.method, k), &lm.arenas, ninstr + 1);
+  n = merge_aliases(spans, n);
   uint64_t peak = 0;
   for (uint32_t step = 0; step <= ninstr + 1; step++) {
     uint64_t live = 0;

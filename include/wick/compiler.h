@@ -43,6 +43,10 @@ typedef struct wick_convert_options {
   int observer;            /* wick_observer (WICK_OBSERVER_DEFAULT: measured)   */
   double min_sqnr_db;      /* layers below this SQNR stay fp32 (0: keep all)    */
   bool quant_report;       /* also run the int8 graph: per-layer and output SQNR */
+  /* The planner places a view's output (view_copy, squeeze / unsqueeze_copy,
+   * clone) at its input's memory when that cannot change results, so the copy
+   * does nothing. true (or WICK_NO_VIEW_ALIAS=1 in the environment) turns it off. */
+  bool no_view_alias;
 } wick_convert_options;
 
 typedef enum wick_quant_mode {
@@ -93,6 +97,7 @@ typedef struct wick_convert_report {
   double quant_output_sqnr_db;    /* model outputs, int8 vs fp32 (quant_report; NAN else) */
   uint64_t quant_weight_bytes_fp32;/* weights of the int8 layers, as fp32      */
   uint64_t quant_weight_bytes_int8;/* the same layers' int8 weights + params   */
+  uint32_t aliased_views;         /* views planned in their input's memory     */
 } wick_convert_report;
 
 /* Frees what a report owns (the quantization layer table); safe on a zeroed report. */

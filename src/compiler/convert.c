@@ -92,8 +92,12 @@ wick_status wick_convert_onnx(const char *onnx_path, const wick_convert_options 
   }
   if (s == WICK_OK) s = check_kernels(g, d);
   wc_plan plan;
-  if (s == WICK_OK) s = wc_plan_memory(g, &plan, d);
+  const char *no_alias = getenv("WICK_NO_VIEW_ALIAS");
+  bool view_alias = !(opt && opt->no_view_alias) &&
+                    !(no_alias && *no_alias && strcmp(no_alias, "0") != 0);
+  if (s == WICK_OK) s = wc_plan_memory(g, view_alias, &plan, d);
   if (s == WICK_OK) {
+    rep.aliased_views = plan.aliased_views;
     rep.planned_bytes = plan.arena_bytes;
     rep.lower_bound_bytes = plan.lower_bound;
     s = wc_emit_pte(g, &plan, opt, pte, pte_size, &rep.kernel_calls, &rep.constant_bytes, d);
@@ -101,10 +105,10 @@ wick_status wick_convert_onnx(const char *onnx_path, const wick_convert_options 
   if (s == WICK_OK)
     logf_(opt,
           "emitted %u kernel calls (%u nodes folded, %u fused away); constants %llu bytes; "
-          "planned memory %llu bytes (lower bound %llu)",
+          "planned memory %llu bytes (lower bound %llu); %u views share their input's memory",
           rep.kernel_calls, rep.folded_nodes, rep.fused_nodes,
           (unsigned long long)rep.constant_bytes, (unsigned long long)rep.planned_bytes,
-          (unsigned long long)rep.lower_bound_bytes);
+          (unsigned long long)rep.lower_bound_bytes, rep.aliased_views);
   if (s != WICK_OK && d) wick_diag_prefix(d, "%s", onnx_path);
   wc_graph_free(g);
   wick_onnx_free(model);

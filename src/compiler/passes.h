@@ -20,9 +20,11 @@ wick_status wc_optimize(wc_graph *g, uint32_t *fused, wick_diag *d);
 typedef struct wc_plan {
   uint64_t arena_bytes;      /* size of memory id 1                         */
   uint64_t lower_bound;      /* peak live bytes over the schedule           */
-  uint32_t num_tensors;      /* tensors planned                             */
+  uint32_t num_tensors;      /* allocations planned (an alias class is one) */
+  uint32_t aliased_views;    /* view outputs sharing their input's memory   */
 } wc_plan;
-wick_status wc_plan_memory(wc_graph *g, wc_plan *plan, wick_diag *d);
+/* view_alias: let same-bytes views share their input's memory (plan.c). */
+wick_status wc_plan_memory(wc_graph *g, bool view_alias, wc_plan *plan, wick_diag *d);
 
 /* Emits the graph as a .pte program (method "forward"). */
 wick_status wc_emit_pte(wc_graph *g, const wc_plan *plan, const wick_convert_options *opt,

@@ -40,6 +40,18 @@ grep -q "lower bound" "$tmp/out" || { echo "FAIL: inspect does not show the lowe
 check "convert --inline-constants" "$wick" convert "$fx/mlp/model.onnx" -o "$tmp/mlp_inline.pte" \
   --inline-constants
 check "run inline" "$wick" run "$tmp/mlp_inline.pte" --input "$fx/mlp/input_0.npy"
+# Views share their input's memory unless told not to; the outputs are the same.
+check "convert transformer" "$wick" convert "$fx/transformer/model.onnx" -o "$tmp/tf_alias.pte"
+grep -q "views in their input's memory" "$tmp/err" || { echo "FAIL: no view shares memory"; fail=1; }
+check "convert --no-view-alias" "$wick" convert "$fx/transformer/model.onnx" -o "$tmp/tf_copy.pte" \
+  --no-view-alias
+grep -q "views in their input's memory" "$tmp/err" && { echo "FAIL: --no-view-alias still aliases"; fail=1; }
+check "run aliased" "$wick" run "$tmp/tf_alias.pte" --input "$fx/transformer/input_0.npy" \
+  --output-dir "$tmp/tf_alias"
+check "run copying" "$wick" run "$tmp/tf_copy.pte" --input "$fx/transformer/input_0.npy" \
+  --output-dir "$tmp/tf_copy"
+cmp -s "$tmp/tf_alias/output_0.npy" "$tmp/tf_copy/output_0.npy" ||
+  { echo "FAIL: view aliasing changed the transformer's output"; fail=1; }
 
 check_error "missing model" "No such file" "$wick" convert "$tmp/nope.onnx" -o "$tmp/x.pte"
 printf 'not a protobuf at all\n' >"$tmp/bad.onnx"

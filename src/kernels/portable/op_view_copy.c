@@ -2,6 +2,7 @@
  *
  *   out = self reshaped to size (logical row-major order is kept)
  *   self [2,6], size [3,-1] -> out [3,4]; at most one -1, inferred.
+ *   out may be self's own memory (contiguous both): nothing is moved.
  */
 #include <string.h>
 
@@ -61,7 +62,9 @@ WK_KERNEL(wick_op_view_copy_out) {
   /* 3./4. copy in logical order */
   size_t es = wick_dtype_size(self->dtype);
   if (wk_is_contig(self) && wk_is_contig(out)) {
-    memcpy(out->data, self->data, (size_t)numel * es);
+    /* The planner may place out at self's bytes (plan.c, view aliasing): then
+     * the bytes are already in place. */
+    if (out->data != self->data) memmove(out->data, self->data, (size_t)numel * es);
     return WICK_OK;
   }
   wk_iter src, dst;
