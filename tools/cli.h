@@ -25,8 +25,10 @@ int cmd_bleu(int argc, char **argv);
 /* tools/cmd_generate.c */
 struct wick_llm;
 int cli_llm_open(struct wick_llm *llm, const char *path, void **owned);
-int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill);
-int cli_convert_gguf(const char *model, const char *out, int32_t max_prefill);
+int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill,
+                        int32_t quantize);
+int cli_convert_gguf(const char *model, const char *out, int32_t max_prefill,
+                     int32_t quantize);
 int cmd_profile(int argc, char **argv);
 int cmd_translate(int argc, char **argv);
 

@@ -11,9 +11,9 @@
 
 static const char kUsage[] =
     "wick convert MODEL.onnx|MODEL.bin|MODEL.gguf -o OUT.pte [--input-shape NAME=DxDx...]... "
-    "[--bundle-inputs A.npy ...] [--no-optimize] [--no-view-alias] [--inline-constants] [-v|-vv] "
+    "[--bundle-inputs A.npy ...] [--name NAME] [--model-version V] [--no-optimize] [--no-view-alias] [--inline-constants] [-v|-vv] "
     "[--quantize int8 (--calib DIR | --calib-random N) [--observer minmax|ema|percentile|kl] "
-    "[--min-sqnr DB] [--report]] [--quantize int8-dynamic [--calib DIR | --calib-random N] "
+    "[--min-sqnr DB] [--report]] [--quantize int8-dynamic|q8 [--calib DIR | --calib-random N] "
     "[--min-sqnr DB] [--report]]";
 
 static void help(void) {
@@ -22,17 +22,25 @@ static void help(void) {
          "Converts an ONNX model (e.g. from torch.onnx.export), a llama2.c\n"
          "checkpoint (.bin) or a GGUF llama model (.gguf: F32/F16/BF16/Q8_0/Q4_0/\n"
          "Q4_1 tensors, dequantized to float32; both LLM kinds get a KV cache in\n"
-         "the program; the LLM options below do not apply), into an ExecuTorch\n"
-         "program: the graph is imported, constant-folded with wick's own kernels,\n"
-         "optimized (Conv+BatchNorm folding, MatMul+Add -> addmm, view/transpose\n"
-         "cleanup, dead code), memory-planned, and written as a .pte whose\n"
-         "constants live in a 16-byte aligned segment.\n"
+         "the program; of the options below only -o and --quantize q8 apply to\n"
+         "them), into an ExecuTorch program: the graph is imported, constant-\n"
+         "folded with wick's own kernels, optimized (Conv+BatchNorm folding,\n"
+         "MatMul+Add -> addmm, view/transpose cleanup, dead code), memory-planned,\n"
+         "and written as a .pte whose constants live in a 16-byte aligned segment.\n"
          "\n"
          "  -o, --output FILE        output .pte (or .bpte with --bundle-inputs)\n"
          "  --input-shape N=DxD...   pin the shape of input N (needed for symbolic dims)\n"
          "  --bundle-inputs A.npy .. write a bundled program (.bpte): the .pte plus\n"
          "                           these inputs (one per model input, in order) and\n"
          "                           the outputs the program computes for them\n"
+         "  --name NAME              model name recorded in the program's metadata\n"
+         "                           (default: the ONNX file name without extension)\n"
+         "  --model-version V        model version recorded there (default \"0\"); the\n"
+         "                           metadata also holds the producer, the creation\n"
+         "                           time (UTC; $SOURCE_DATE_EPOCH when set) and the\n"
+         "                           SHA-256 of the constant data (docs/FORMAT.md;\n"
+         "                           shown by wick inspect, checked by wick verify\n"
+         "                           --integrity)\n"
          "  --no-optimize            skip graph passes (constant folding still runs)\n"
          "  --no-view-alias          give every view its own memory (by default a\n"
          "                           reshape's output may share its input's bytes,\n"
@@ -50,6 +58,10 @@ static void help(void) {
          "                           channel, activations quantized per row at run time;\n"
          "                           no calibration data needed (--calib / --calib-random\n"
          "                           only feed --report / --min-sqnr; default 4 random sets)\n"
+         "  --quantize q8            the same (an alias); for LLMs (.bin / .gguf): every\n"
+         "                           linear -> wick::linear_dq8 and the token embedding ->\n"
+         "                           embedding_byte (int8 rows), ~4x smaller weights\n"
+         "                           (q4: not implemented yet)\n"
          "  --calib DIR              calibration sets: one .npy per set (or [N, ...]\n"
          "                           stacking N sets); multi-input models: one\n"
          "                           subdirectory per set, one .npy per input\n"
@@ -252,11 +264,13 @@ int cmd_convert(int argc, char **argv) {
       if (r < 0) return CLI_FAIL;
       if (strcmp(val, "int8") == 0)
         opt.quantize = WICK_QUANT_INT8;
-      else if (strcmp(val, "int8-dynamic") == 0)
+      else if (strcmp(val, "int8-dynamic") == 0 || strcmp(val, "q8") == 0)
         opt.quantize = WICK_QUANT_INT8_DYNAMIC;
+      else if (strcmp(val, "q4") == 0)
+        return cli_error("--quantize q4: 4-bit weights are not implemented yet (use q8)");
       else
-        return cli_usage_error("convert", kUsage, "--quantize wants int8 or int8-dynamic, got '%s'",
-                               val);
+        return cli_usage_error("convert", kUsage,
+                               "--quantize wants int8, int8-dynamic or q8, got '%s'", val);
     } else if ((r = cli_option(argc, argv, &i, "--calib", &val, "convert")) != 0) {
       if (r < 0) return CLI_FAIL;
       opt.calib_dir = val;
@@ -279,6 +293,17 @@ int cmd_convert(int argc, char **argv) {
       if (!cli_parse_double(val, &opt.min_sqnr_db) || !(opt.min_sqnr_db >= 0))
         return cli_usage_error("convert", kUsage, "--min-sqnr wants a number of dB >= 0, got '%s'",
                                val);
+    } else if ((r = cli_option(argc, argv, &i, "--name", &val, "convert")) != 0) {
+      if (r < 0) return CLI_FAIL;
+      if (!*val || strpbrk(val, "\r\n"))
+        return cli_usage_error("convert", kUsage, "--name wants a non-empty single-line name");
+      opt.model_name = val;
+    } else if ((r = cli_option(argc, argv, &i, "--model-version", &val, "convert")) != 0) {
+      if (r < 0) return CLI_FAIL;
+      if (!*val || strpbrk(val, "\r\n"))
+        return cli_usage_error("convert", kUsage,
+                               "--model-version wants a non-empty single-line version");
+      opt.model_version = val;
     } else if (strcmp(a, "--report") == 0) {
       opt.quant_report = true;
     } else if (strcmp(a, "--no-optimize") == 0) {
@@ -301,8 +326,20 @@ int cmd_convert(int argc, char **argv) {
   }
   if (model == NULL) return cli_usage_error("convert", kUsage, "no model given");
   if (out == NULL) return cli_usage_error("convert", kUsage, "no output given (-o FILE)");
-  if (wick_llm_is_gguf(model)) return cli_convert_gguf(model, out, 0);
-  if (wick_llm_is_llama2c_checkpoint(model)) return cli_convert_llama2c(model, out, 0);
+  bool gguf = wick_llm_is_gguf(model);
+  if (gguf || wick_llm_is_llama2c_checkpoint(model)) {
+    if (opt.quantize == WICK_QUANT_INT8)
+      return cli_usage_error("convert", kUsage,
+                             "--quantize int8 (static) does not apply to LLMs; use q8 "
+                             "(int8-dynamic)");
+    if (opt.calib_dir || opt.calib_random || opt.observer || opt.quant_report ||
+        opt.min_sqnr_db > 0 || num_bundle || opt.num_input_shapes)
+      return cli_usage_error("convert", kUsage,
+                             "--calib, --calib-random, --observer, --min-sqnr, --report, "
+                             "--bundle-inputs and --input-shape apply to ONNX models only");
+    int32_t q = opt.quantize == WICK_QUANT_INT8_DYNAMIC ? WICK_LLM_QUANT_Q8 : WICK_LLM_QUANT_NONE;
+    return gguf ? cli_convert_gguf(model, out, 0, q) : cli_convert_llama2c(model, out, 0, q);
+  }
   if (opt.quantize == WICK_QUANT_NONE &&
       (opt.calib_dir || opt.calib_random || opt.observer || opt.quant_report || opt.min_sqnr_db > 0))
     return cli_usage_error("convert", kUsage,

@@ -59,7 +59,8 @@ static const char *stop_name(wick_stop_reason r) {
 /* Opens MODEL: a .pte, or a llama2.c checkpoint converted in memory (*owned
  * is then the image to free after closing). */
 int cli_llm_open(wick_llm *llm, const char *path, void **owned);
-int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill);
+int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill,
+                        int32_t quantize);
 
 int cli_llm_open(wick_llm *llm, const char *path, void **owned) {
   wick_diag d;
@@ -198,11 +199,13 @@ done:
 
 /* `wick convert CKPT.bin -o OUT.pte` for llama2.c checkpoints (called by
  * cmd_convert when wick_llm_is_llama2c_checkpoint(model)). max_prefill 0:
- * the default bound. Prints one line on success, an error otherwise. */
-int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill) {
+ * the default bound; quantize a wick_llm_quant. Prints one line on success,
+ * an error otherwise. */
+int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill,
+                        int32_t quantize) {
   wick_diag d;
   wick_diag_clear(&d);
-  wick_llm_convert_options o = {.max_prefill = max_prefill};
+  wick_llm_convert_options o = {.max_prefill = max_prefill, .quantize = quantize};
   wick_llama2c_config c;
   uint8_t *pte = NULL;
   size_t n = 0;
@@ -214,9 +217,9 @@ int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill)
   } else if (wick_file_open(&f, model, &d) == WICK_OK) {
     if (wick_llama2c_parse_header(f.data, f.size, &c, &d) == WICK_OK)
       fprintf(stderr,
-              "wick: wrote %s (%zu bytes): llama2.c checkpoint dim %d, hidden %d, %d layers, "
-              "%d heads (%d kv), vocab %d, context %d (%s classifier)\n",
-              out, n, (int)c.dim, (int)c.hidden_dim, (int)c.n_layers, (int)c.n_heads,
+              "wick: wrote %s (%zu bytes, %s weights): llama2.c checkpoint dim %d, hidden %d, "
+              "%d layers, %d heads (%d kv), vocab %d, context %d (%s classifier)\n",
+              out, n, quantize == WICK_LLM_QUANT_Q8 ? "int8" : "float32", (int)c.dim, (int)c.hidden_dim, (int)c.n_layers, (int)c.n_heads,
               (int)c.n_kv_heads, (int)c.vocab_size, (int)c.seq_len,
               c.shared_classifier ? "shared" : "separate");
     wick_file_close(&f);
@@ -227,10 +230,11 @@ int cli_convert_llama2c(const char *model, const char *out, int32_t max_prefill)
 
 /* `wick convert MODEL.gguf -o OUT.pte` (called by cmd_convert when the
  * file has the GGUF magic). */
-int cli_convert_gguf(const char *model, const char *out, int32_t max_prefill) {
+int cli_convert_gguf(const char *model, const char *out, int32_t max_prefill,
+                     int32_t quantize) {
   wick_diag d;
   wick_diag_clear(&d);
-  wick_llm_convert_options o = {.max_prefill = max_prefill};
+  wick_llm_convert_options o = {.max_prefill = max_prefill, .quantize = quantize};
   wick_gguf_model_info mi;
   uint8_t *pte = NULL;
   size_t n = 0;
@@ -259,10 +263,10 @@ int cli_convert_gguf(const char *model, const char *out, int32_t max_prefill) {
     }
     const wick_llama2c_config *c = &mi.cfg;
     fprintf(stderr,
-            "wick: wrote %s (%zu bytes, float32 weights): GGUF v%u llama dim %d, hidden %d, %d "
+            "wick: wrote %s (%zu bytes, %s weights): GGUF v%u llama dim %d, hidden %d, %d "
             "layers, %d heads (%d kv), vocab %d, context %d (%s classifier), rope theta %g, "
             "eps %g; tensors: %s\n",
-            out, n, (unsigned)mi.version, (int)c->dim, (int)c->hidden_dim, (int)c->n_layers,
+            out, n, quantize == WICK_LLM_QUANT_Q8 ? "int8" : "float32", (unsigned)mi.version, (int)c->dim, (int)c->hidden_dim, (int)c->n_layers,
             (int)c->n_heads, (int)c->n_kv_heads, (int)c->vocab_size, (int)c->seq_len,
             c->shared_classifier ? "tied" : "separate", mi.rope_theta, mi.norm_eps, types);
   }

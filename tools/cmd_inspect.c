@@ -18,7 +18,9 @@ static void help(void) {
          "  .pte   header (extended header, program size, segment base), segments,\n"
          "         and per method: inputs and outputs (kind, dtype, shape), operators,\n"
          "         instruction / value / chain counts, planned bytes per memory id,\n"
-         "         constant bytes, delegates and the runtime arena size\n"
+         "         constant bytes, delegates and the runtime arena size; the model\n"
+         "         metadata wick convert records (name, version, producer, creation\n"
+         "         time, constants' SHA-256, recomputed and compared)\n"
          "  .bpte  the bundled test suites and their cases, then the embedded program\n"
          "  .ptd   every entry: key, dtype, shape and bytes\n"
          "\n"
@@ -274,8 +276,40 @@ static void print_program_header(const wick_program *p) {
   if (named.len) field(0, "named data", "%u blobs", named.len);
 }
 
+/* Producer metadata (named data "wick.metadata"), the recorded constants
+ * digest checked against the constant data. */
+static void print_metadata(const wick_program *p) {
+  char key[64], value[512];
+  if (wick_program_metadata_entry(p, 0, key, sizeof key, value, sizeof value, NULL) != WICK_OK) {
+    field(0, "metadata", "none (not written by wick convert)");
+    return;
+  }
+  field(0, "metadata", "%s", WICK_METADATA_KEY);
+  for (uint32_t i = 0;
+       wick_program_metadata_entry(p, i, key, sizeof key, value, sizeof value, NULL) == WICK_OK;
+       i++) {
+    if (strcmp(key, "constants_sha256") != 0) {
+      field(2, key, "%s", value);
+      continue;
+    }
+    uint8_t digest[WICK_SHA256_BYTES];
+    char hex[2 * WICK_SHA256_BYTES + 1];
+    uint32_t n = 0;
+    wick_diag d;
+    wick_diag_clear(&d);
+    if (wick_program_constants_sha256(p, digest, &n, &d) != WICK_OK)
+      field(2, key, "%s (cannot recompute: %s)", value, d.msg);
+    else if (strcmp(wick_sha256_hex(digest, hex), value) == 0)
+      field(2, key, "%s (matches the %u constant buffer%s)", value, n, n == 1 ? "" : "s");
+    else
+      field(2, key, "%s MISMATCH: the %u constant buffer%s hash to %s", value, n,
+            n == 1 ? "" : "s", hex);
+  }
+}
+
 static int print_program(const wick_program *p, const char *path) {
   print_program_header(p);
+  print_metadata(p);
   field(0, "methods", "%u", p->num_methods);
   for (uint32_t i = 0; i < p->num_methods; i++) {
     const char *name = wick_program_method_name(p, i);

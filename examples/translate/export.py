@@ -17,7 +17,7 @@ each layer's tensors separate and keys stored transposed (model.py, "export layo
           mem_bias    f32   [B, S]
           then per layer i: cross_kt_i [B,H,Dh,S], cross_v_i [B,H,S,Dh],
                             self_kt_i [B,H,Dh,T], self_v_i [B,H,T,Dh]  (KV cache, zeros at pos 0)
-     out: logits      f32   [B, V]
+     out: log_probs   f32   [B, V]           log_softmax of the logits
           then per layer i: new_self_kt_i, new_self_v_i (the caches with slot `pos` written)
 Then both graphs are checked with onnx.checker (full check incl. shape inference) and run
 with a small numpy interpreter of the ONNX ops they use (onnx 1.12 has no reference
@@ -129,6 +129,10 @@ def run_onnx(model, feeds):
             r = np.sqrt(x[0])
         elif op == "Softmax":
             r = _softmax(x[0], a.get("axis", -1))
+        elif op == "LogSoftmax":
+            ax = a.get("axis", -1)
+            m = x[0].max(axis=ax, keepdims=True)
+            r = x[0] - m - np.log(np.exp(x[0] - m).sum(axis=ax, keepdims=True))
         elif op == "LayerNormalization":
             r = _layernorm(x[0], x[1], x[2] if len(x) > 2 else None, a.get("axis", -1), a.get("epsilon", 1e-5))
         elif op == "ReduceMean":
@@ -207,7 +211,7 @@ def main():
     B = args.dec_batch
     enc_names = ["mem_bias"] + [f"cross_{w}_{i}" for i in range(L) for w in ("kt", "v")]
     cache_names = [f"{w}_{i}" for i in range(L) for w in ("cross_kt", "cross_v", "self_kt", "self_v")]
-    dec_out_names = ["logits"] + [f"new_self_{w}_{i}" for i in range(L) for w in ("kt", "v")]
+    dec_out_names = ["log_probs"] + [f"new_self_{w}_{i}" for i in range(L) for w in ("kt", "v")]
     with torch.no_grad():
         enc_out = encode_for_export(m, src)
         torch.onnx.export(EncoderExport(m).eval(), (src,), enc_path, opset_version=args.opset,
@@ -262,7 +266,7 @@ def main():
             feeds["pos"] = np.array([t], np.int64)
             res = run_onnx(graphs["decoder_step"], feeds)
             lt, tk, tv = m.decoder_step(torch.full((B,), tok, dtype=torch.int64), torch.tensor([t]), tck, tcv, tmb, tk, tv)
-            worst = max(worst, float(np.abs(res[0] - lt.numpy()).max()))
+            worst = max(worst, float(np.abs(res[0] - torch.log_softmax(lt, -1).numpy()).max()))
             for i in range(L):
                 worst = max(worst, float(np.abs(res[1 + 2 * i] - tk[i].transpose(-1, -2).numpy()).max()),
                             float(np.abs(res[2 + 2 * i] - tv[i].numpy()).max()))

@@ -269,7 +269,8 @@ def empty_cache_export(model, batch):
 
 def decoder_step_export(model, token, pos, mem_bias, *caches):
     """One step in the export layout. caches: per layer cross_kt, cross_v, self_kt, self_v.
-    Returns logits [B,V], then per layer new_self_kt, new_self_v (slot `pos` written)."""
+    Returns log-probabilities [B,V] (log_softmax of the logits), then per layer
+    new_self_kt, new_self_v (slot `pos` written)."""
     T = model.c.max_tgt_len
     slots = torch.arange(T, dtype=torch.int64)
     here = slots == pos                                     # the slot this step writes
@@ -285,7 +286,7 @@ def decoder_step_export(model, token, pos, mem_bias, *caches):
         v = torch.where(here.view(1, 1, T, 1), sa.split(sa.v(y)), sv)
         outs += [kt, v]
         x = layer.forward_kt(x, y, kt, v, self_bias, ckt, cv, cross_bias)
-    return (model.logits(x)[:, 0, :], *outs)
+    return (torch.log_softmax(model.logits(x)[:, 0, :], dim=-1), *outs)
 
 
 @torch.no_grad()

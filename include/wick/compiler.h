@@ -47,6 +47,14 @@ typedef struct wick_convert_options {
    * clone) at its input's memory when that cannot change results, so the copy
    * does nothing. true (or WICK_NO_VIEW_ALIAS=1 in the environment) turns it off. */
   bool no_view_alias;
+  /* Model metadata recorded in the program (named data "wick.metadata",
+   * docs/FORMAT.md): name (NULL: the ONNX file's name without directory and
+   * extension, else the graph name) and version (NULL: "0"). The producer
+   * ("wick X.Y.Z" and the ONNX producer), the constants' SHA-256 and the
+   * creation time (UTC; $SOURCE_DATE_EPOCH when set, for reproducible
+   * output) are added by the converter. */
+  const char *model_name;
+  const char *model_version;
 } wick_convert_options;
 
 typedef enum wick_quant_mode {

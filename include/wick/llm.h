@@ -56,7 +56,26 @@ typedef struct wick_llm_convert_options {
   int32_t max_seq_len;  /* 0: the model's context (llama2.c seq_len, GGUF
                            llama.context_length); otherwise at most this many positions
                            (a smaller KV cache)                                       */
+  int32_t quantize;     /* wick_llm_quant: WICK_LLM_QUANT_NONE (0) float32 weights;
+                           WICK_LLM_QUANT_Q8 int8 weights (see below);
+                           WICK_LLM_QUANT_Q4: WICK_ERR_NOT_SUPPORTED (not implemented
+                           yet)                                                       */
 } wick_llm_convert_options;
+
+/* Weight precision of the program (wick_llm_convert_options.quantize).
+ * WICK_LLM_QUANT_Q8: every linear (wq, wk, wv, wo, w1, w2, w3 and the
+ * classifier) is a wick::linear_dq8.out (int8 weights, symmetric per output
+ * channel, in the kernel's VNNI-blocked layout with their sums; the
+ * activations are quantized per row at run time, docs/OPS.md), and the token
+ * embedding a quantized_decomposed::embedding_byte.out (int8 rows, one scale
+ * per row) - the layouts of `wick convert --quantize int8-dynamic`. A tied
+ * classifier gets its own blocked copy. RMSNorm gains, the KV cache and all
+ * activations stay float32. */
+typedef enum wick_llm_quant {
+  WICK_LLM_QUANT_NONE = 0,
+  WICK_LLM_QUANT_Q8 = 1,
+  WICK_LLM_QUANT_Q4 = 2
+} wick_llm_quant;
 
 /* The 7 x int32 header of a llama2.c checkpoint. */
 typedef struct wick_llama2c_config {
@@ -75,7 +94,8 @@ bool wick_llm_is_llama2c_checkpoint(const char *path);
 
 /* Converts a llama2.c checkpoint into a .pte image (malloc'd; free() it).
  * opt may be NULL (defaults). Weights are stored float32, matrices
- * pre-transposed ([in, out]) for aten::mm.out. */
+ * pre-transposed ([in, out]) for aten::mm.out; or int8 with
+ * opt->quantize = WICK_LLM_QUANT_Q8. */
 wick_status wick_llm_convert_llama2c(const char *ckpt, const wick_llm_convert_options *opt,
                                      uint8_t **pte, size_t *size, wick_diag *d);
 /* Same, from a checkpoint image in memory. */
@@ -112,8 +132,8 @@ typedef wick_status (*wick_llm_weight_fn)(void *user, wick_llm_weight w, int32_t
 /* Emits the program described at wick_llm_convert_llama2c for the sizes in
  * cfg (shared_classifier is ignored: WICK_LLM_W_CLS is always asked for),
  * fetching each weight once through fn (peak memory: the program plus two
- * copies of the largest matrix). opt is required: max_prefill, max_seq_len,
- * rope_theta and norm_eps 0 mean the defaults; bos_id / eos_id are taken
+ * copies of the largest matrix; q8: plus its int8 copy). opt is required:
+ * max_prefill, max_seq_len, rope_theta and norm_eps 0 mean the defaults; bos_id / eos_id are taken
  * as given (0 is a valid id here) and must be inside the vocabulary. A
  * failure of fn is returned as is. */
 wick_status wick_llm_build_program(const wick_llama2c_config *cfg,
@@ -143,8 +163,10 @@ typedef struct wick_gguf_model_info {
  * non-zero fields of opt override them. Tensors (token_embd, blk.N.attn_norm
  * / attn_q / attn_k / attn_v / attn_output / ffn_norm / ffn_gate / ffn_down /
  * ffn_up, output_norm, output; no output: tied to token_embd) may be F32,
- * F16, BF16, Q8_0, Q4_0 or Q4_1: they are dequantized, and the program holds
- * float32 weights (quantized weights in the program are not done yet).
+ * F16, BF16, Q8_0, Q4_0 or Q4_1: they are dequantized to float32, and the
+ * program holds float32 weights, or (opt->quantize = WICK_LLM_QUANT_Q8) int8
+ * weights requantized from those floats (per output channel; not GGUF's own
+ * Q8_0 blocks of 32).
  *
  * Q and K rows: llama.cpp's converter (convert_hf_to_gguf.py, LlamaModel)
  * applies permute(w, n_head) = w.reshape(n_head, 2, hs/2, in).swapaxes(1, 2)

@@ -88,6 +88,20 @@ const char *wick_program_method_name(const wick_program *p, uint32_t i);
 wick_status wick_program_named_data(const wick_program *p, const char *key, const void **data,
                                     size_t *size, wick_diag *d);
 
+/* Model metadata recorded by the producer (wick convert: named data
+ * "wick.metadata", one "key=value" line per entry; docs/FORMAT.md). Copies the
+ * value of `key` ("name", "version", "producer", "constants_sha256",
+ * "created", ...) into buf (truncated to n - 1 bytes, always terminated);
+ * WICK_ERR_NOT_FOUND when the program has no metadata or no such key. No
+ * allocation; the runtime core can call it. */
+#define WICK_METADATA_KEY "wick.metadata"
+wick_status wick_program_metadata(const wick_program *p, const char *key, char *buf, size_t n,
+                                  wick_diag *d);
+/* Entry i of the metadata (in file order): key and value copied like above;
+ * WICK_ERR_NOT_FOUND past the last entry. */
+wick_status wick_program_metadata_entry(const wick_program *p, uint32_t i, char *key, size_t kn,
+                                        char *value, size_t vn, wick_diag *d);
+
 /* The name of method input or output i as recorded by the producer (wick
  * convert keeps ONNX names), copied into buf; WICK_ERR_NOT_FOUND if none. */
 wick_status wick_method_io_name(const wick_program *p, const char *method, bool output,

@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compiler/passes.h"
 #include "compiler/quant.h"
 #include "wick/compiler.h"
+#include "wick/wick.h"
 
 static void logf_(const wick_convert_options *opt, const char *fmt, ...) {
   if (opt == NULL || opt->log == NULL) return;
@@ -52,6 +54,42 @@ static void dump(const wick_convert_options *opt, const wc_graph *g, const char 
   if (opt == NULL || opt->verbose < 2) return;
   fprintf(stderr, "---- IR after %s ----\n", stage);
   wc_graph_print(g, stderr);
+}
+
+/* Creation time "YYYY-MM-DDTHH:MM:SSZ": $SOURCE_DATE_EPOCH when set
+ * (reproducible-builds.org), else now. */
+static wick_status creation_time(char *buf, size_t n, wick_diag *d) {
+  const char *sde = getenv("SOURCE_DATE_EPOCH");
+  time_t t;
+  if (sde && *sde) {
+    char *end = NULL;
+    long long v = strtoll(sde, &end, 10);
+    if (end == sde || *end != '\0' || v < 0)
+      return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT,
+                           "SOURCE_DATE_EPOCH must be a non-negative integer, got '%s'", sde);
+    t = (time_t)v;
+  } else {
+    t = time(NULL);
+  }
+  struct tm tm;
+  if (gmtime_r(&t, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "cannot format the creation time");
+  return WICK_OK;
+}
+
+/* The model's default name: the file name without directory and extension. */
+static void default_name(const char *path, const wick_onnx_model *model, char *buf, size_t n) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  const char *dot = strrchr(base, '.');
+  size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+  if (len == 0 && model->has_graph && model->graph.name) {
+    base = model->graph.name;
+    len = strlen(base);
+  }
+  if (len >= n) len = n - 1;
+  memcpy(buf, base, len);
+  buf[len] = '\0';
 }
 
 wick_status wick_convert_onnx(const char *onnx_path, const wick_convert_options *opt,
@@ -100,7 +138,20 @@ wick_status wick_convert_onnx(const char *onnx_path, const wick_convert_options 
     rep.aliased_views = plan.aliased_views;
     rep.planned_bytes = plan.arena_bytes;
     rep.lower_bound_bytes = plan.lower_bound;
-    s = wc_emit_pte(g, &plan, opt, pte, pte_size, &rep.kernel_calls, &rep.constant_bytes, d);
+    char name[256], producer[320], created[32];
+    default_name(onnx_path, model, name, sizeof name);
+    snprintf(producer, sizeof producer, "wick %s%s%s%s%s", WICK_VERSION_STRING,
+             model->producer_name && *model->producer_name ? " from " : "",
+             model->producer_name ? model->producer_name : "",
+             model->producer_version && *model->producer_version ? " " : "",
+             model->producer_version ? model->producer_version : "");
+    wc_model_info info = {opt && opt->model_name ? opt->model_name : name,
+                          opt && opt->model_version ? opt->model_version : "0", producer,
+                          created};
+    s = creation_time(created, sizeof created, d);
+    if (s == WICK_OK)
+      s = wc_emit_pte(g, &plan, opt, &info, pte, pte_size, &rep.kernel_calls,
+                      &rep.constant_bytes, d);
   }
   if (s == WICK_OK)
     logf_(opt,

@@ -7,6 +7,7 @@
 
 #include "compiler/passes.h"
 #include "compiler/pte_writer.h"
+#include "wick/util.h"
 
 typedef struct emitter {
   wc_graph *g;
@@ -14,6 +15,7 @@ typedef struct emitter {
   wick_pte_method *m;
   int32_t *ev;            /* IR value id -> EValue index (-1: not yet emitted) */
   uint64_t constant_bytes;
+  wick_sha256_ctx sha;       /* constants in emission (= buffer index) order       */
 } emitter;
 
 static int32_t ev(emitter *e, int32_t id) {
@@ -28,6 +30,7 @@ static int32_t ev(emitter *e, int32_t id) {
         size_t n = wc_nbytes(v);
         uint32_t idx = wick_pte_add_constant(e->w, v->data, n);
         e->constant_bytes += n;
+        wick_sha256_constant(&e->sha, v->data, n);
         out = wick_pte_const_tensor(e->m, v->dtype, v->rank, sizes, idx);
       } else {
         out = wick_pte_planned_tensor(e->m, v->dtype, v->rank, sizes, 1, v->mem_offset);
@@ -60,11 +63,45 @@ static int32_t ev(emitter *e, int32_t id) {
   return out;
 }
 
+/* Appends "key=value\n" with newlines in the value turned into spaces. */
+static void meta_line(char *buf, size_t cap, size_t *len, const char *key, const char *value) {
+  if (value == NULL) return;
+  int n = snprintf(buf + *len, cap - *len, "%s=", key);
+  if (n < 0 || (size_t)n >= cap - *len) return;
+  *len += (size_t)n;
+  for (const char *c = value; *c && *len + 2 < cap; c++)
+    buf[(*len)++] = *c == '\n' || *c == '\r' ? ' ' : *c;
+  buf[(*len)++] = '\n';
+  buf[*len] = '\0';
+}
+
+static void add_metadata(emitter *e, const wc_model_info *info) {
+  uint8_t digest[WICK_SHA256_BYTES];
+  char hex[2 * WICK_SHA256_BYTES + 1];
+  wick_sha256_final(&e->sha, digest);
+  wick_sha256_hex(digest, hex);
+  size_t cap = 256, len = 0;
+  const char *fields[4] = {info->name, info->version, info->producer, info->created};
+  for (int k = 0; k < 4; k++) cap += fields[k] ? strlen(fields[k]) : 0;
+  char *buf = malloc(cap);
+  if (!buf) abort();
+  buf[0] = '\0';
+  meta_line(buf, cap, &len, "format", "wick-metadata-1");
+  meta_line(buf, cap, &len, "name", info->name);
+  meta_line(buf, cap, &len, "version", info->version);
+  meta_line(buf, cap, &len, "producer", info->producer);
+  meta_line(buf, cap, &len, "constants_sha256", hex);
+  meta_line(buf, cap, &len, "created", info->created);
+  wick_pte_add_named_data(e->w, WICK_METADATA_KEY, buf, len);
+  free(buf);
+}
+
 wick_status wc_emit_pte(wc_graph *g, const wc_plan *plan, const wick_convert_options *opt,
-                        uint8_t **pte, size_t *size, uint32_t *instructions,
-                        uint64_t *constant_bytes, wick_diag *d) {
+                        const wc_model_info *info, uint8_t **pte, size_t *size,
+                        uint32_t *instructions, uint64_t *constant_bytes, wick_diag *d) {
   emitter e;
   memset(&e, 0, sizeof e);
+  wick_sha256_init(&e.sha);
   e.g = g;
   e.w = wick_pte_writer_new();
   if (opt && opt->inline_constants) wick_pte_writer_set_inline_constants(e.w, true);
@@ -142,6 +179,7 @@ wick_status wc_emit_pte(wc_graph *g, const wc_plan *plan, const wick_convert_opt
   }
   wick_pte_add_named_data(e.w, "wick.io_names.forward", names, len);
   free(names);
+  if (info) add_metadata(&e, info);
   wick_status s = wick_pte_writer_finish(e.w, pte, size, d);
   wick_pte_writer_free(e.w);
   free(e.ev);

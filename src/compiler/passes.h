@@ -26,9 +26,16 @@ typedef struct wc_plan {
 /* view_alias: let same-bytes views share their input's memory (plan.c). */
 wick_status wc_plan_memory(wc_graph *g, bool view_alias, wc_plan *plan, wick_diag *d);
 
-/* Emits the graph as a .pte program (method "forward"). */
+/* Model metadata written as named data "wick.metadata" (docs/FORMAT.md);
+ * constants_sha256 is computed by the emitter. NULL fields are left out. */
+typedef struct wc_model_info {
+  const char *name, *version, *producer, *created;
+} wc_model_info;
+
+/* Emits the graph as a .pte program (method "forward"); info NULL: no metadata. */
 wick_status wc_emit_pte(wc_graph *g, const wc_plan *plan, const wick_convert_options *opt,
-                        uint8_t **pte, size_t *size, uint32_t *instructions,
+                        const wc_model_info *info, uint8_t **pte, size_t *size,
+                        uint32_t *instructions,
                         uint64_t *constant_bytes, wick_diag *d);
 
 /* ONNX import (import.c). */

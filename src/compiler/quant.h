@@ -92,4 +92,27 @@ wick_status wc_quantize_dynamic(wc_graph *g, const wick_convert_options *opt,
  * number rewritten; adds the tables' bytes before / after to the counters. */
 uint32_t wc_quantize_embeddings(wc_graph *g, uint64_t *fp32_bytes, uint64_t *int8_bytes);
 
+/* ---- int8 weight layouts (shared by the passes above and the LLM builder,
+ *      src/llm/convert_llama2c.c, which writes programs without the IR) ---- */
+
+/* Bytes of the VNNI-blocked int8 weight of wick::linear_dq8 for K inputs and
+ * N outputs: ceil(N/16) * ceil(K/4) * 64. */
+size_t wc_dq8_packed_bytes(int64_t k, int64_t n);
+/* Quantizes a float32 weight for wick::linear_dq8 (docs/OPS.md): symmetric
+ * per output channel, scale[o] = max|w[., o]| / 127 (1 for an all-zero
+ * channel), q = clamp(round(w / scale), -127, 127), written in the blocked
+ * layout, with sum[o] = Σ_k q[k][o]. Element (input k, output o) is read at
+ * w[k * stride_k + o * stride_n]: stride_k = n, stride_n = 1 for a [K, N]
+ * matrix (aten::mm's right operand), stride_k = 1, stride_n = k for a
+ * row-major [N, K] one (nn.Linear / llama2.c). packed must hold
+ * wc_dq8_packed_bytes(k, n) zeroed bytes (padding stays 0); scale and sum
+ * n values. */
+void wc_dq8_pack(const float *w, int64_t k, int64_t n, int64_t stride_k, int64_t stride_n,
+                 int8_t *packed, float *scale, int32_t *sum);
+/* The int8 table of quantized_decomposed::embedding_byte: one symmetric scale
+ * per row of a row-major [rows, cols] float32 table (scale = max|row| / 127,
+ * 1 for an all-zero or non-finite row; q in -127..127). */
+void wc_quantize_rows_int8(const float *src, int64_t rows, int64_t cols, int8_t *q,
+                           float *scale);
+
 #endif

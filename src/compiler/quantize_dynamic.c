@@ -91,26 +91,24 @@ static bool match(const wc_graph *g, const wc_node *n, int32_t *a, int32_t *b, i
   return true;
 }
 
-/* The int8 weights, scales and sums of float weight b [K, N] (shared by
- * every layer reading b). */
-static wcache weights(wc_graph *g, int32_t b, wcache *cache) {
-  if (cache[b].wq >= 0) return cache[b];
-  const wc_value bv = g->values[b];
-  const float *w = bv.data;
-  int64_t k = bv.dims[0], n = bv.dims[1];
+size_t wc_dq8_packed_bytes(int64_t k, int64_t n) {
   int64_t kq = (k + WQ_DQ8_KB - 1) / WQ_DQ8_KB, nblk = (n + WQ_DQ8_NB - 1) / WQ_DQ8_NB;
-  int8_t *packed = wc_alloc((size_t)(nblk * kq * WQ_DQ8_NB * WQ_DQ8_KB)); /* zeroed */
-  float *scale = wc_alloc((size_t)n * sizeof(float));
-  int32_t *sum = wc_alloc((size_t)n * sizeof(int32_t));
+  return (size_t)(nblk * kq * WQ_DQ8_NB * WQ_DQ8_KB);
+}
+
+void wc_dq8_pack(const float *w, int64_t k, int64_t n, int64_t stride_k, int64_t stride_n,
+                 int8_t *packed, float *scale, int32_t *sum) {
+  int64_t kq = (k + WQ_DQ8_KB - 1) / WQ_DQ8_KB;
   for (int64_t o = 0; o < n; o++) {
     /* per output channel, symmetric: scale = max|w| / 127, q = clamp(round(w / scale), -127, 127) */
+    const float *wo = w + o * stride_n;
     double m = 0;
-    for (int64_t i = 0; i < k; i++) m = fmax(m, fabs((double)w[i * n + o]));
+    for (int64_t i = 0; i < k; i++) m = fmax(m, fabs((double)wo[i * stride_k]));
     double s = m > 0 ? (double)(float)(m / 127.0) : 1.0;
     scale[o] = (float)s;
     int32_t acc = 0;
     for (int64_t i = 0; i < k; i++) {
-      double r = nearbyint(w[i * n + o] / s);
+      double r = nearbyint(wo[i * stride_k] / s);
       int8_t q = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
       packed[((o / WQ_DQ8_NB) * kq + i / WQ_DQ8_KB) * (WQ_DQ8_NB * WQ_DQ8_KB) +
              (o % WQ_DQ8_NB) * WQ_DQ8_KB + i % WQ_DQ8_KB] = q;
@@ -118,6 +116,19 @@ static wcache weights(wc_graph *g, int32_t b, wcache *cache) {
     }
     sum[o] = acc;
   }
+}
+
+/* The int8 weights, scales and sums of float weight b [K, N] (shared by
+ * every layer reading b). */
+static wcache weights(wc_graph *g, int32_t b, wcache *cache) {
+  if (cache[b].wq >= 0) return cache[b];
+  const wc_value bv = g->values[b];
+  int64_t k = bv.dims[0], n = bv.dims[1];
+  int64_t kq = (k + WQ_DQ8_KB - 1) / WQ_DQ8_KB, nblk = (n + WQ_DQ8_NB - 1) / WQ_DQ8_NB;
+  int8_t *packed = wc_alloc(wc_dq8_packed_bytes(k, n)); /* zeroed */
+  float *scale = wc_alloc((size_t)n * sizeof(float));
+  int32_t *sum = wc_alloc((size_t)n * sizeof(int32_t));
+  wc_dq8_pack(bv.data, k, n, n, 1, packed, scale, sum);
   int64_t wd[4] = {nblk, kq, WQ_DQ8_NB, WQ_DQ8_KB};
   cache[b].wq = wc_const_tensor_owned(g, WICK_I8, 4, wd, packed);
   cache[b].ws = wc_const_tensor_owned(g, WICK_F32, 1, &n, scale);

@@ -11,6 +11,21 @@
 #include "compiler/ir.h"
 #include "compiler/quant.h"
 
+void wc_quantize_rows_int8(const float *src, int64_t rows, int64_t cols, int8_t *q,
+                           float *scale) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *row = src + r * cols;
+    float mx = 0.0f;
+    for (int64_t k = 0; k < cols; k++) mx = fabsf(row[k]) > mx ? fabsf(row[k]) : mx;
+    float s = mx > 0.0f && isfinite(mx) ? mx / 127.0f : 1.0f;
+    scale[r] = s;
+    for (int64_t k = 0; k < cols; k++) {
+      float v = nearbyintf(row[k] / s);
+      q[r * cols + k] = (int8_t)(v > 127.f ? 127.f : v < -127.f ? -127.f : v);
+    }
+  }
+}
+
 uint32_t wc_quantize_embeddings(wc_graph *g, uint64_t *fp32_bytes, uint64_t *int8_bytes) {
   uint32_t count = 0;
   for (uint32_t ni = 0; ni < g->num_nodes; ni++) {
@@ -23,18 +38,7 @@ uint32_t wc_quantize_embeddings(wc_graph *g, uint64_t *fp32_bytes, uint64_t *int
     int64_t V = w->dims[0], D = w->dims[1];
     int8_t *q = wc_alloc((size_t)(V * D));
     float *sc = wc_alloc((size_t)V * sizeof(float));
-    const float *src = w->data;
-    for (int64_t r = 0; r < V; r++) {
-      const float *row = src + r * D;
-      float mx = 0.0f;
-      for (int64_t k = 0; k < D; k++) mx = fabsf(row[k]) > mx ? fabsf(row[k]) : mx;
-      float s = mx > 0.0f && isfinite(mx) ? mx / 127.0f : 1.0f;
-      sc[r] = s;
-      for (int64_t k = 0; k < D; k++) {
-        float v = nearbyintf(row[k] / s);
-        q[r * D + k] = (int8_t)(v > 127.f ? 127.f : v < -127.f ? -127.f : v);
-      }
-    }
+    wc_quantize_rows_int8(w->data, V, D, q, sc);
     int32_t indices = n->args[1], out = n->args[5];
     int32_t wq = wc_const_tensor_owned(g, WICK_I8, 2, (const int64_t[]){V, D}, q);
     int32_t ws = wc_const_tensor_owned(g, WICK_F32, 1, (const int64_t[]){V}, sc);

@@ -26,11 +26,19 @@
  *   logits = aten::mm.out(wick::rms_norm.out(xl, rms_final), wcls^T)   [1, vocab]
  * Activations are DYNAMIC_BOUND [P, ...] tensors in arena 1, shared by every
  * layer; the caches are static tensors in arena 2.
+ *
+ * With opt->quantize = WICK_LLM_QUANT_Q8 each aten::mm.out(h, W^T) is
+ * wick::linear_dq8.out(h, Wq, scale, sum, None) over W quantized by the
+ * --quantize int8-dynamic pass's own helper (wc_dq8_pack, read straight from
+ * the [out, in] source, no transpose), and the embedding is
+ * quantized_decomposed::embedding_byte.out over wc_quantize_rows_int8's table.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "compiler/pte_writer.h"
+#include "compiler/quant.h"
+#include "kernels/quantized/linear_dq8.h"
 #include "wick/llm.h"
 #include "wick/tensor.h"
 #include "wick/util.h"
@@ -165,12 +173,14 @@ static bool fetch(emitter *e, wick_llm_weight which, int32_t layer, size_t n) {
   return true;
 }
 
-static uint32_t add_const(emitter *e, const float *p, size_t n) {
+static uint32_t add_bytes(emitter *e, const void *p, size_t bytes) {
   if (e->err) return 0;
-  uint32_t k = wick_pte_add_constant(e->w, p, n * 4);
+  uint32_t k = wick_pte_add_constant(e->w, p, bytes);
   if (k == 0) e->err = wick_diag_set(e->d, WICK_ERR_MEMORY, "convert: out of memory");
   return k;
 }
+
+static uint32_t add_const(emitter *e, const float *p, size_t n) { return add_bytes(e, p, n * 4); }
 
 /* Adds a weight (vector or row-major block) as it is. */
 static uint32_t add_block(emitter *e, wick_llm_weight which, int32_t layer, size_t n) {
@@ -191,6 +201,52 @@ static uint32_t add_transposed(emitter *e, wick_llm_weight which, int32_t layer,
 static int const_tensor(wick_pte_method *m, uint32_t buf, int32_t d0, int32_t d1) {
   int32_t sz[2] = {d0, d1};
   return wick_pte_const_tensor(m, WICK_F32, d1 > 0 ? 2 : 1, sz, buf);
+}
+
+/* A linear y = x W^T of the row-major [out, in] = [rows, cols] weight: the
+ * right operand of aten::mm.out (W^T, float32), or with q8 the weight, scale
+ * and sum tensors of wick::linear_dq8.out (wc_dq8_pack: the int8-dynamic
+ * pass's layout). */
+typedef struct linear_w {
+  int w, scale, sum;
+} linear_w;
+
+static linear_w add_linear(emitter *e, wick_pte_method *m, bool q8, wick_llm_weight which,
+                           int32_t layer, int32_t rows, int32_t cols) {
+  linear_w r = {0, 0, 0};
+  if (!q8) {
+    r.w = const_tensor(m, add_transposed(e, which, layer, rows, cols), cols, rows);
+    return r;
+  }
+  if (!fetch(e, which, layer, (size_t)rows * (size_t)cols)) return r;
+  size_t pb = wc_dq8_packed_bytes(cols, rows);
+  int8_t *packed = calloc(pb, 1);
+  float *scale = malloc((size_t)rows * sizeof(float));
+  int32_t *sum = malloc((size_t)rows * sizeof(int32_t));
+  if (packed && scale && sum) {
+    wc_dq8_pack(e->src, cols, rows, 1, cols, packed, scale, sum);
+    int32_t wd[4] = {(rows + WQ_DQ8_NB - 1) / WQ_DQ8_NB, (cols + WQ_DQ8_KB - 1) / WQ_DQ8_KB,
+                     WQ_DQ8_NB, WQ_DQ8_KB};
+    r.w = wick_pte_const_tensor(m, WICK_I8, 4, wd, add_bytes(e, packed, pb));
+    r.scale = wick_pte_const_tensor(m, WICK_F32, 1, &rows, add_const(e, scale, (size_t)rows));
+    r.sum = wick_pte_const_tensor(m, WICK_I32, 1, &rows,
+                                  add_bytes(e, sum, (size_t)rows * sizeof(int32_t)));
+  } else if (!e->err) {
+    e->err = wick_diag_set(e->d, WICK_ERR_MEMORY, "convert: out of memory");
+  }
+  free(packed);
+  free(scale);
+  free(sum);
+  return r;
+}
+
+/* out = in @ W^T (aten::mm.out) or wick::linear_dq8.out(in, W..., None, out). */
+static void linear(wick_pte_method *m, bool q8, int in, const linear_w *w, int none, int out) {
+  if (q8)
+    wick_pte_kernel_named(m, "wick::linear_dq8", "out",
+                          (const int32_t[]){in, w->w, w->scale, w->sum, none, out}, 6);
+  else
+    wick_pte_kernel_named(m, "aten::mm", "out", (const int32_t[]){in, w->w, out}, 3);
 }
 
 /* Bump planner over one arena (64-byte aligned offsets). */
@@ -266,6 +322,17 @@ wick_status wick_llm_build_program(const wick_llama2c_config *cfg,
   if (o.norm_eps == 0) o.norm_eps = 1e-5;
   if (!(o.rope_theta > 0) || !(o.norm_eps > 0))
     return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "convert: rope_theta and norm_eps must be > 0");
+  if (o.quantize == WICK_LLM_QUANT_Q4)
+    return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED,
+                         "convert: 4-bit (q4) weights are not implemented yet; use q8");
+  if (o.quantize != WICK_LLM_QUANT_NONE && o.quantize != WICK_LLM_QUANT_Q8)
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "convert: unknown quantize mode %d",
+                         (int)o.quantize);
+  const bool q8 = o.quantize == WICK_LLM_QUANT_Q8;
+  if (q8 && (c.dim > WQ_DQ8_MAX_K || c.hidden_dim > WQ_DQ8_MAX_K))
+    return wick_diag_set(d, WICK_ERR_NOT_SUPPORTED,
+                         "convert: q8 linears take at most %d inputs (dim %d, hidden %d)",
+                         WQ_DQ8_MAX_K, (int)c.dim, (int)c.hidden_dim);
   if (o.bos_id < 0 || o.bos_id >= c.vocab_size || o.eos_id < 0 || o.eos_id >= c.vocab_size)
     return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT,
                          "convert: bos_id %lld / eos_id %lld outside the vocabulary of %d",
@@ -302,12 +369,20 @@ wick_status wick_llm_build_program(const wick_llama2c_config *cfg,
   wick_pte_method *m = wick_pte_add_method(e.w, "forward");
 
   /* ---- constants (data buffers) ---- */
-  uint32_t k_emb = add_block(&e, WICK_LLM_W_TOK_EMB, 0, (size_t)V * D);
-  uint32_t k_final = add_block(&e, WICK_LLM_W_RMS_FINAL, 0, (size_t)D);
-  uint32_t k_cls = add_transposed(&e, WICK_LLM_W_CLS, 0, V, D);
-  int t_emb = const_tensor(m, k_emb, V, D);
-  int t_final = const_tensor(m, k_final, D, 0);
-  int t_cls = const_tensor(m, k_cls, D, V);
+  int t_emb = 0, t_emb_scale = 0;
+  if (!q8) {
+    t_emb = const_tensor(m, add_block(&e, WICK_LLM_W_TOK_EMB, 0, (size_t)V * D), V, D);
+  } else if (fetch(&e, WICK_LLM_W_TOK_EMB, 0, (size_t)V * D)) {
+    /* int8 rows, then V float scales, in tmp: V*D/4 + V floats fit its V*D (D >= 2) */
+    int8_t *q = (int8_t *)e.tmp;
+    float *sc = e.tmp + ((size_t)V * D + 3) / 4;
+    wc_quantize_rows_int8(e.src, V, D, q, sc);
+    t_emb = wick_pte_const_tensor(m, WICK_I8, 2, (const int32_t[]){V, D},
+                                  add_bytes(&e, q, (size_t)V * D));
+    t_emb_scale = const_tensor(m, add_const(&e, sc, (size_t)V), V, 0);
+  }
+  int t_final = const_tensor(m, add_block(&e, WICK_LLM_W_RMS_FINAL, 0, (size_t)D), D, 0);
+  linear_w t_cls = add_linear(&e, m, q8, WICK_LLM_W_CLS, 0, V, D);
 
   /* ---- planned tensors ---- */
   planner act = {wick_pte_add_arena(m, 0), 0};
@@ -342,43 +417,49 @@ wick_status wick_llm_build_program(const wick_llama2c_config *cfg,
   int minus1 = wick_pte_int(m, -1);
   int none = wick_pte_none(m);
 
-  kernel(m, "aten::embedding", "out", (const int32_t[]){t_emb, tokens, pad, f_v, f_v, x3}, 6);
+  if (q8)
+    kernel(m, "quantized_decomposed::embedding_byte", "out",
+           (const int32_t[]){t_emb, t_emb_scale, none, wick_pte_int(m, -127), wick_pte_int(m, 127),
+                             tokens, x3},
+           7);
+  else
+    kernel(m, "aten::embedding", "out", (const int32_t[]){t_emb, tokens, pad, f_v, f_v, x3}, 6);
   kernel(m, "aten::view_copy", "out", (const int32_t[]){x3, view, x}, 3);
   for (int32_t l = 0; l < L && !e.err; l++) {
     int32_t kc_sz[2] = {S, KVD};
     int kc = planned(m, &kv, WICK_F32, 2, kc_sz, false);
     int vc = planned(m, &kv, WICK_F32, 2, kc_sz, false);
     int w_att = const_tensor(m, add_block(&e, WICK_LLM_W_RMS_ATT, l, (size_t)D), D, 0);
-    int wq = const_tensor(m, add_transposed(&e, WICK_LLM_W_WQ, l, QD, D), D, QD);
-    int wk = const_tensor(m, add_transposed(&e, WICK_LLM_W_WK, l, KVD, D), D, KVD);
-    int wv = const_tensor(m, add_transposed(&e, WICK_LLM_W_WV, l, KVD, D), D, KVD);
-    int wo = const_tensor(m, add_transposed(&e, WICK_LLM_W_WO, l, D, QD), QD, D);
+    linear_w wq = add_linear(&e, m, q8, WICK_LLM_W_WQ, l, QD, D);
+    linear_w wk = add_linear(&e, m, q8, WICK_LLM_W_WK, l, KVD, D);
+    linear_w wv = add_linear(&e, m, q8, WICK_LLM_W_WV, l, KVD, D);
+    linear_w wo = add_linear(&e, m, q8, WICK_LLM_W_WO, l, D, QD);
     int w_ffn = const_tensor(m, add_block(&e, WICK_LLM_W_RMS_FFN, l, (size_t)D), D, 0);
-    int w1 = const_tensor(m, add_transposed(&e, WICK_LLM_W_W1, l, HID, D), D, HID);
-    int w2 = const_tensor(m, add_transposed(&e, WICK_LLM_W_W2, l, D, HID), HID, D);
-    int w3 = const_tensor(m, add_transposed(&e, WICK_LLM_W_W3, l, HID, D), D, HID);
+    linear_w w1 = add_linear(&e, m, q8, WICK_LLM_W_W1, l, HID, D);
+    linear_w w2 = add_linear(&e, m, q8, WICK_LLM_W_W2, l, D, HID);
+    linear_w w3 = add_linear(&e, m, q8, WICK_LLM_W_W3, l, HID, D);
 
     kernel(m, "wick::rms_norm", "out", (const int32_t[]){x, w_att, eps, h}, 4);
-    kernel(m, "aten::mm", "out", (const int32_t[]){h, wq, q}, 3);
-    kernel(m, "aten::mm", "out", (const int32_t[]){h, wk, k}, 3);
-    kernel(m, "aten::mm", "out", (const int32_t[]){h, wv, v}, 3);
+    linear(m, q8, h, &wq, none, q);
+    linear(m, q8, h, &wk, none, k);
+    linear(m, q8, h, &wv, none, v);
     kernel(m, "wick::rope", "out", (const int32_t[]){q, pos, hs_v, theta, q}, 5);
     kernel(m, "wick::rope", "out", (const int32_t[]){k, pos, hs_v, theta, k}, 5);
     kernel(m, "wick::sdpa_with_kv_cache", "out",
            (const int32_t[]){q, k, v, kc, vc, pos, nh_v, nkv_v, att}, 9);
-    kernel(m, "aten::mm", "out", (const int32_t[]){att, wo, proj}, 3);
+    linear(m, q8, att, &wo, none, proj);
     kernel(m, "aten::add", "out", (const int32_t[]){x, proj, one, x}, 4);
     kernel(m, "wick::rms_norm", "out", (const int32_t[]){x, w_ffn, eps, h}, 4);
-    kernel(m, "aten::mm", "out", (const int32_t[]){h, w1, g1}, 3);
-    kernel(m, "aten::mm", "out", (const int32_t[]){h, w3, g3}, 3);
+    linear(m, q8, h, &w1, none, g1);
+    linear(m, q8, h, &w3, none, g3);
     kernel(m, "wick::swiglu", "out", (const int32_t[]){g1, g3, g1}, 3);
-    kernel(m, "aten::mm", "out", (const int32_t[]){g1, w2, proj}, 3);
+    linear(m, q8, g1, &w2, none, proj);
     kernel(m, "aten::add", "out", (const int32_t[]){x, proj, one, x}, 4);
   }
   kernel(m, "aten::slice_copy", "Tensor_out", (const int32_t[]){x, zero, minus1, none, one, xl},
          6);
   kernel(m, "wick::rms_norm", "out", (const int32_t[]){xl, t_final, eps, hl}, 4);
-  kernel(m, "aten::mm", "out", (const int32_t[]){hl, t_cls, logits}, 3);
+  linear(m, q8, hl, &t_cls, none, logits);
   wick_pte_set_inputs(m, (const int32_t[]){tokens, pos}, 2);
   wick_pte_set_outputs(m, (const int32_t[]){logits}, 1);
   wick_pte_set_buffer_sizes(m, (const int64_t[]){0, (int64_t)act.used, (int64_t)kv.used}, 3);

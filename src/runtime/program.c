@@ -885,3 +885,69 @@ wick_status wick_method_io_name(const wick_program *p, const char *method, bool 
   return wick_diag_set(d, WICK_ERR_NOT_FOUND, "no name recorded for %s %u",
                        output ? "output" : "input", i);
 }
+
+/* Copies [s, e) into buf (n bytes, terminated, truncated). */
+static void copy_span(char *buf, size_t n, const char *s, const char *e) {
+  if (buf == NULL || n == 0) return;
+  size_t len = (size_t)(e - s);
+  if (len >= n) len = n - 1;
+  memcpy(buf, s, len);
+  buf[len] = '\0';
+}
+
+/* Line i of the metadata with a '=' in it: [k, eq) is the key, (eq, end) the value. */
+static wick_status metadata_line(const wick_program *p, uint32_t i, const char *key,
+                                 const char **ks, const char **eqp, const char **endp,
+                                 wick_diag *d) {
+  const void *data;
+  size_t size;
+  if (wick_program_named_data(p, WICK_METADATA_KEY, &data, &size, NULL) != WICK_OK)
+    return wick_diag_set(d, WICK_ERR_NOT_FOUND, "the program records no metadata");
+  const char *s = data, *end = s + size;
+  uint32_t k = 0;
+  while (s < end) {
+    const char *nl = s;
+    while (nl < end && *nl != '\n') nl++;
+    const char *eq = s;
+    while (eq < nl && *eq != '=') eq++;
+    if (eq < nl && eq > s) {
+      bool hit = key ? (size_t)(eq - s) == strlen(key) && memcmp(s, key, (size_t)(eq - s)) == 0
+                     : k == i;
+      if (hit) {
+        *ks = s;
+        *eqp = eq;
+        *endp = nl > eq && nl[-1] == '\r' ? nl - 1 : nl;
+        return WICK_OK;
+      }
+      k++;
+    }
+    s = nl + 1;
+  }
+  if (key) return wick_diag_set(d, WICK_ERR_NOT_FOUND, "no metadata entry '%s'", key);
+  return wick_diag_set(d, WICK_ERR_NOT_FOUND, "no metadata entry %u", i);
+}
+
+wick_status wick_program_metadata(const wick_program *p, const char *key, char *buf, size_t n,
+                                  wick_diag *d) {
+  if (buf && n) buf[0] = '\0';
+  if (p == NULL || key == NULL)
+    return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "program metadata: NULL argument");
+  const char *ks, *eq, *end;
+  wick_status s = metadata_line(p, 0, key, &ks, &eq, &end, d);
+  if (s == WICK_OK) copy_span(buf, n, eq + 1, end);
+  return s;
+}
+
+wick_status wick_program_metadata_entry(const wick_program *p, uint32_t i, char *key, size_t kn,
+                                        char *value, size_t vn, wick_diag *d) {
+  if (key && kn) key[0] = '\0';
+  if (value && vn) value[0] = '\0';
+  if (p == NULL) return wick_diag_set(d, WICK_ERR_INVALID_ARGUMENT, "program metadata: NULL argument");
+  const char *ks, *eq, *end;
+  wick_status s = metadata_line(p, i, NULL, &ks, &eq, &end, d);
+  if (s == WICK_OK) {
+    copy_span(key, kn, ks, eq);
+    copy_span(value, vn, eq + 1, end);
+  }
+  return s;
+}

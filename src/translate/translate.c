@@ -28,6 +28,7 @@ typedef struct io_map {
   int32_t src, mem_bias_out, ck_out[MAX_LAYERS], cv_out[MAX_LAYERS];            /* encoder */
   int32_t token, pos, mem_bias, ck[MAX_LAYERS], cv[MAX_LAYERS], sk[MAX_LAYERS], /* decoder */
       sv[MAX_LAYERS], logits, nk[MAX_LAYERS], nv[MAX_LAYERS];
+  bool log_probs; /* the decoder returns log_softmax(logits) ("log_probs") */
 } io_map;
 
 typedef struct finished_hyp {
@@ -215,9 +216,14 @@ static wick_status bind_io(wick_translator *tr, const char *enc_path, const char
       (s = io_check(dp, dec_path, false, (uint32_t)io->pos, "pos", WICK_I64, 1, pos1, NULL, d)) ||
       (s = need_io(dp, dec_path, false, "mem_bias", &io->mem_bias, d)) ||
       (s = io_check(dp, dec_path, false, (uint32_t)io->mem_bias, "mem_bias", WICK_F32, 2, mbB,
-                    NULL, d)) ||
-      (s = need_io(dp, dec_path, true, "logits", &io->logits, d)) ||
-      (s = io_check(dp, dec_path, true, (uint32_t)io->logits, "logits", WICK_F32, 2, lg_any, sz, d)))
+                    NULL, d)))
+    return s;
+  /* scores: "log_probs" (log_softmax in the program), else "logits" */
+  io->logits = find_io(dp, true, "log_probs");
+  io->log_probs = io->logits >= 0;
+  if (!io->log_probs && (s = need_io(dp, dec_path, true, "logits", &io->logits, d))) return s;
+  if ((s = io_check(dp, dec_path, true, (uint32_t)io->logits, io->log_probs ? "log_probs" : "logits",
+                    WICK_F32, 2, lg_any, sz, d)))
     return s;
   tr->V = sz[1];
   const int32_t skt_any[4] = {tr->B, tr->H, tr->Dh, -1};
@@ -547,7 +553,14 @@ wick_status wick_translate_ids(wick_translator *tr, const int32_t *src, size_t n
     int nc = 0;
     for (int b = 0; b < k; b++) {
       if (tr->scores[b] == -INFINITY) continue;
-      log_softmax_row(tr, (const float *)lg->data + (size_t)b * tr->V);
+      const float *row = (const float *)lg->data + (size_t)b * tr->V;
+      if (io->log_probs) {
+        memcpy(tr->logp, row, (size_t)tr->V * sizeof(float));
+        tr->logp[tr->pad_id] = -INFINITY;
+        tr->logp[tr->bos_id] = -INFINITY;
+      } else {
+        log_softmax_row(tr, row);
+      }
       float base = tr->scores[b];
       for (int32_t v = 0; v < tr->V; v++) {
         float sc = base + tr->logp[v];

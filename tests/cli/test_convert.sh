@@ -53,6 +53,36 @@ check "run copying" "$wick" run "$tmp/tf_copy.pte" --input "$fx/transformer/inpu
 cmp -s "$tmp/tf_alias/output_0.npy" "$tmp/tf_copy/output_0.npy" ||
   { echo "FAIL: view aliasing changed the transformer's output"; fail=1; }
 
+# Metadata: name, version, producer, creation time (SOURCE_DATE_EPOCH), and
+# the constants' SHA-256, checked by inspect and verify --integrity.
+check "convert with metadata" env SOURCE_DATE_EPOCH=1700000000 "$wick" convert \
+  "$fx/mlp/model.onnx" -o "$tmp/mlp_meta.pte" --name mlp-classifier --model-version 2.1.0
+check "convert again" env SOURCE_DATE_EPOCH=1700000000 "$wick" convert \
+  "$fx/mlp/model.onnx" -o "$tmp/mlp_meta2.pte" --name mlp-classifier --model-version 2.1.0
+cmp -s "$tmp/mlp_meta.pte" "$tmp/mlp_meta2.pte" ||
+  { echo "FAIL: SOURCE_DATE_EPOCH conversions differ"; fail=1; }
+check "inspect metadata" "$wick" inspect "$tmp/mlp_meta.pte"
+for want in "name  *mlp-classifier" "version  *2.1.0" "producer  *wick [0-9.]* from pytorch" \
+    "created  *2023-11-14T22:13:20Z" "constants_sha256 [0-9a-f]\{64\} (matches"; do
+  grep -q "$want" "$tmp/out" || { echo "FAIL: inspect metadata lacks '$want'"; cat "$tmp/out"; fail=1; }
+done
+check "verify --integrity" "$wick" verify --integrity "$tmp/mlp_meta.pte"
+grep -q "^PASS integrity" "$tmp/out" || { echo "FAIL: no PASS integrity line"; fail=1; }
+check "verify --integrity bundle" "$wick" verify --integrity "$tmp/mlp.bpte"
+grep -q "^PASS forward case 0" "$tmp/out" || { echo "FAIL: --integrity skipped the cases"; fail=1; }
+# Flip one byte of the constant segment (segment 0, right after the header's base).
+base=$("$wick" inspect "$tmp/mlp_meta.pte" | sed -n 's/.*segment base \([0-9]*\).*/\1/p')
+cp "$tmp/mlp_meta.pte" "$tmp/mlp_tampered.pte"
+printf '\x55' | dd of="$tmp/mlp_tampered.pte" bs=1 seek=$((base + 20)) conv=notrunc 2>/dev/null
+check_error "tampered constants" "does not match the recorded digest" "$wick" verify --integrity \
+  "$tmp/mlp_tampered.pte"
+"$wick" inspect "$tmp/mlp_tampered.pte" | grep -q MISMATCH ||
+  { echo "FAIL: inspect does not flag the tampered constants"; fail=1; }
+check_error "bad --model-version" "model-version" "$wick" convert "$fx/mlp/model.onnx" \
+  -o "$tmp/x.pte" --model-version ""
+check_error "bad SOURCE_DATE_EPOCH" "SOURCE_DATE_EPOCH" env SOURCE_DATE_EPOCH=soon "$wick" convert \
+  "$fx/mlp/model.onnx" -o "$tmp/x.pte"
+
 check_error "missing model" "No such file" "$wick" convert "$tmp/nope.onnx" -o "$tmp/x.pte"
 printf 'not a protobuf at all\n' >"$tmp/bad.onnx"
 check_error "garbage model" "bad.onnx" "$wick" convert "$tmp/bad.onnx" -o "$tmp/x.pte"

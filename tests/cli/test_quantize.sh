@@ -161,6 +161,27 @@ hlen=$(( ${#hdr} + pad + 1 ))
 expect_error "NaN data" "n.npy holds NaN at flat index 0" -- \
   "$wick" convert "$on" -o "$tmp/x.pte" --quantize int8 --calib "$tmp/nan"
 
+# ---- LLMs: --quantize q8 (int8 weights in the program) --------------------------
+llm=${WICK_SHARED_DATA:-$src/../shared/data}/llm
+if [ -f "$llm/stories260K.bin" ] && [ -f "$llm/tok512.bin" ]; then
+  if expect_ok "llm convert q8" "$wick" convert "$llm/stories260K.bin" -o "$tmp/s8.pte" --quantize q8; then
+    grep -q 'int8 weights' "$tmp/err" || fail "llm convert q8: no 'int8 weights' in: $(cat "$tmp/err")"
+  fi
+  if expect_ok "llm generate q8" "$wick" generate "$tmp/s8.pte" --tokenizer "$llm/tok512.bin" -n 20 --temperature 0; then
+    grep -q '^Once upon a time, there was a little girl' "$tmp/out" ||
+      fail "llm generate q8: '$(cat "$tmp/out")'"
+  fi
+  expect_ok "llm convert int8-dynamic" "$wick" convert "$llm/stories260K.bin" -o "$tmp/s8b.pte" --quantize int8-dynamic
+  cmp -s "$tmp/s8.pte" "$tmp/s8b.pte" || fail "llm: q8 and int8-dynamic programs differ"
+  expect_error "llm q4" "not implemented yet" -- \
+    "$wick" convert "$llm/stories260K.bin" -o "$tmp/s4.pte" --quantize q4
+  expect_error "llm static int8" "does not apply to LLMs" -- \
+    "$wick" convert "$llm/stories260K.bin" -o "$tmp/s4.pte" --quantize int8 --calib-random 2
+  rm -f "$tmp"/s8.pte "$tmp"/s8b.pte
+else
+  echo "test_quantize: $llm/stories260K.bin absent; skipping the LLM q8 checks" >&2
+fi
+
 if [ $failures -ne 0 ]; then
   echo "test_quantize: $failures of $checks checks failed" >&2
   exit 1

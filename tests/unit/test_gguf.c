@@ -575,16 +575,21 @@ static bool load_pte(loaded *l, uint8_t *pte, size_t n, const char *what) {
   return l->ok;
 }
 
-static bool load_gguf_model(loaded *l, const uint8_t *img, size_t n, const char *what) {
+static bool load_gguf_model_opt(loaded *l, const uint8_t *img, size_t n,
+                                const wick_llm_convert_options *opt, const char *what) {
   uint8_t *pte = NULL;
   size_t pn = 0;
   wick_diag d = {0};
   wick_gguf_model_info mi;
-  wick_status s = wick_llm_convert_gguf_mem(img, n, NULL, &pte, &pn, &mi, &d);
+  wick_status s = wick_llm_convert_gguf_mem(img, n, opt, &pte, &pn, &mi, &d);
   CHECK_MSG(s == WICK_OK, "%s: convert: %s", what, d.msg);
   l->ok = false;
   if (s) return false;
   return load_pte(l, pte, pn, what);
+}
+
+static bool load_gguf_model(loaded *l, const uint8_t *img, size_t n, const char *what) {
+  return load_gguf_model_opt(l, img, n, NULL, what);
 }
 
 static bool load_llama2c_model(loaded *l, const uint8_t *img, size_t n) {
@@ -793,6 +798,24 @@ static void test_tiny_model(void) {
       fprintf(stderr, "gguf: tiny random model, %s: max |logit diff| %.3g\n",
               wick_ggml_type_name(types[k]), diff);
       CHECK_MSG(diff < bound, "tiny %s: max |logit diff| %g", wick_ggml_type_name(types[k]), diff);
+    }
+    unload(&b);
+    free(gg);
+  }
+  /* int8 weights in the program (--quantize q8), from F32 and from Q8_0 tensors */
+  const uint32_t q8_from[] = {WICK_GGML_F32, WICK_GGML_Q8_0};
+  for (int k = 0; k < 2 && a.ok; k++) {
+    gguf_opts oq = {.type = q8_from[k]};
+    gg = tiny_gguf(&oq, &gn);
+    wick_llm_convert_options co = {.quantize = WICK_LLM_QUANT_Q8};
+    if (load_gguf_model_opt(&b, gg, gn, &co, "q8")) {
+      int32_t toks[8] = {1, 5, 9, 3, 4, 4, 7, 2};
+      int am;
+      double diff = logits_diff(&a, &b, toks, 8, &am, NULL);
+      fprintf(stderr, "gguf: tiny random model, %s -> q8 program: max |logit diff| %.3g\n",
+              wick_ggml_type_name(q8_from[k]), diff);
+      CHECK_MSG(diff > 0 && diff < 1.0, "tiny %s -> q8: max |logit diff| %g",
+                wick_ggml_type_name(q8_from[k]), diff);
     }
     unload(&b);
     free(gg);
@@ -1256,6 +1279,17 @@ static void test_cli(const char *ckpt, const char *tokp, const char *f32, const 
             got);
   fprintf(stderr, "gguf: `wick generate stories260K_q8_0.gguf --prompt 'Once upon a time'`: %s",
           got);
+  /* Q8_0 tensors -> a program with int8 weights (--quantize q8) */
+  snprintf(cmd, sizeof cmd, "'%s' convert '%s' -o '%s' --quantize q8 2>&1", bin, q8, pte);
+  run_cmd(cmd, got, sizeof got, &rc);
+  CHECK_MSG(rc == 0 && strstr(got, "int8 weights"), "convert --quantize q8: %s", got);
+  snprintf(cmd, sizeof cmd,
+           "'%s' generate '%s' --tokenizer '%s' --prompt 'Once upon a time' -n 30 "
+           "--temperature 0 2>/dev/null",
+           bin, pte, q8);
+  run_cmd(cmd, got, sizeof got, &rc);
+  CHECK_MSG(rc == 0 && strncmp(got, "Once upon a time", 16) == 0 && strlen(got) > 40,
+            "Q8_0 -> q8 program: '%s'", got);
   /* a broken GGUF fails with one line */
   char bad[300];
   snprintf(bad, sizeof bad, "%s/bad.gguf", g_tmpdir);

@@ -74,7 +74,7 @@ static wc_plan run(wc_graph *g, bool alias, float out[][N]) {
   CHECK(wc_plan_memory(g, alias, &plan, &d) == WICK_OK);
   uint8_t *pte = NULL;
   size_t size = 0;
-  wick_status s = wc_emit_pte(g, &plan, NULL, &pte, &size, NULL, NULL, &d);
+  wick_status s = wc_emit_pte(g, &plan, NULL, NULL, &pte, &size, NULL, NULL, &d);
   CHECK_MSG(s == WICK_OK, "emit: %s", d.msg);
   wick_program prog;
   wick_loaded_method lm;

@@ -12,8 +12,8 @@
  */
 #include <math.h>
 
-#include "kernels/portable/math_util.h"
 #include "kernels/portable/ops_quant.h"
+#include "kernels/portable/util.h"
 
 WK_QUANT_KERNEL(wick_op_q_embedding_byte_out) {
   if (nargs != 7) return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "expected 7 arguments, got %u", nargs);
@@ -43,13 +43,15 @@ WK_QUANT_KERNEL(wick_op_q_embedding_byte_out) {
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL,
                             "weight_zero_points %s must be float32 with one value per scale",
                             wk_desc(zp, b1));
-  if ((s = mu_check_index_dtype(ctx, "indices", idx))) return s;
+  if (idx->dtype != WICK_I32 && idx->dtype != WICK_I64)
+    return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "indices %s must be int32 or int64",
+                            wk_desc(idx, b1));
   if (out->dtype != WICK_F32)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "out %s must be float32", wk_desc(out, b1));
   if (idx->dim + 1 > WICK_MAX_DIM)
     return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "indices %s has too many dimensions", wk_desc(idx, b1));
   int64_t sizes[WICK_MAX_DIM];
-  mu_sizes64(idx, sizes);
+  for (int k = 0; k < idx->dim; k++) sizes[k] = idx->sizes[k];
   sizes[idx->dim] = D;
   if ((s = wk_resize_out(ctx, out, idx->dim + 1, sizes))) return s;
   if (!wick_tensor_is_contiguous(out) || !wick_tensor_is_contiguous(idx))
@@ -59,7 +61,8 @@ WK_QUANT_KERNEL(wick_op_q_embedding_byte_out) {
   const float *scale = sc->data, *zpp = zp ? (const float *)zp->data : NULL;
   float *o = out->data;
   for (size_t i = 0; i < n; i++) {
-    int64_t r = mu_ld_index(idx->data, idx->dtype, (int64_t)i);
+    int64_t r = idx->dtype == WICK_I64 ? ((const int64_t *)idx->data)[i]
+                                       : (int64_t)((const int32_t *)idx->data)[i];
     if (r < 0 || r >= V)
       return wick_kernel_fail(ctx, WICK_ERR_KERNEL, "index %lld is out of range for weight %s",
                               (long long)r, wk_desc(w, b1));
