@@ -208,102 +208,12 @@ void *cli_buffers_alloc(cli_buffers *b, size_t n) {
 
 /* ---- tensors ---- */
 
-size_t cli_elem_offset(const wick_tensor *t, size_t n) {
-  size_t es = wick_dtype_size(t->dtype);
-  if (wick_tensor_is_contiguous(t)) return n * es;
-  size_t off = 0;
-  for (int k = t->dim - 1; k >= 0; k--) {
-    size_t sz = t->sizes[k] > 0 ? (size_t)t->sizes[k] : 1;
-    off += (n % sz) * (size_t)t->strides[k];
-    n /= sz;
-  }
-  return off * es;
-}
+size_t cli_elem_offset(const wick_tensor *t, size_t n) { return wick_tensor_elem_offset(t, n); }
 
-/* Alignment-safe reads of one element. */
-static float read_f32(const void *p) {
-  float v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-static double read_f64(const void *p) {
-  double v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-static uint16_t read_u16(const void *p) {
-  uint16_t v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-static uint32_t read_u32(const void *p) {
-  uint32_t v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-static uint64_t read_u64(const void *p) {
-  uint64_t v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-
-double cli_elem_f64(const wick_tensor *t, size_t n) {
-  const unsigned char *p = (const unsigned char *)t->data + cli_elem_offset(t, n);
-  switch (t->dtype) {
-    case WICK_F32: return read_f32(p);
-    case WICK_F64: return read_f64(p);
-    case WICK_F16: return wick_f16_to_f32(read_u16(p));
-    case WICK_BF16: return wick_bf16_to_f32(read_u16(p));
-    case WICK_BOOL: return *p ? 1.0 : 0.0;
-    default: {
-      int64_t i;
-      uint64_t u;
-      bool is_unsigned;
-      cli_elem_int(t, n, &i, &u, &is_unsigned);
-      return is_unsigned ? (double)u : (double)i;
-    }
-  }
-}
+double cli_elem_f64(const wick_tensor *t, size_t n) { return wick_tensor_elem_f64(t, n); }
 
 void cli_elem_int(const wick_tensor *t, size_t n, int64_t *i, uint64_t *u, bool *is_unsigned) {
-  const unsigned char *p = (const unsigned char *)t->data + cli_elem_offset(t, n);
-  *i = 0;
-  *u = 0;
-  *is_unsigned = false;
-  switch (t->dtype) {
-    case WICK_I8:
-    case WICK_QI8: *i = (int8_t)*p; break;
-    case WICK_I16: *i = (int16_t)read_u16(p); break;
-    case WICK_I32:
-    case WICK_QI32: *i = (int32_t)read_u32(p); break;
-    case WICK_I64: *i = (int64_t)read_u64(p); break;
-    case WICK_BOOL: *i = *p ? 1 : 0; break;
-    case WICK_U8:
-    case WICK_QU8:
-    case WICK_QU4X2:
-    case WICK_QU2X4:
-      *u = *p;
-      *is_unsigned = true;
-      break;
-    case WICK_U16:
-    case WICK_BITS16:
-    case WICK_F16:
-    case WICK_BF16:
-      *u = read_u16(p);
-      *is_unsigned = true;
-      break;
-    case WICK_U32:
-    case WICK_F32:
-      *u = read_u32(p);
-      *is_unsigned = true;
-      break;
-    case WICK_U64:
-    case WICK_F64:
-      *u = read_u64(p);
-      *is_unsigned = true;
-      break;
-    default: break;
-  }
+  wick_tensor_elem_int(t, n, i, u, is_unsigned);
 }
 
 static void print_elem(FILE *out, const wick_tensor *t, size_t n) {

@@ -85,6 +85,14 @@ void wick_verify_tolerance_for(const wick_verify_tolerance *tol, int dtype, doub
  * within atol + rtol * |expected|, NaN matches NaN; others exact). WICK_OK
  * when the case passes; WICK_ERR_VERIFY_FAILED with res->why in d when not.
  * res may be NULL; tol NULL means the defaults. */
+/* Element n (row-major logical index) of a tensor of any dim order, read
+ * alignment-safely: its byte offset, as double, or as an integer (signed in
+ * *i, or unsigned in *u with *is_unsigned set; floats give their bits). */
+size_t wick_tensor_elem_offset(const wick_tensor *t, size_t n);
+double wick_tensor_elem_f64(const wick_tensor *t, size_t n);
+void wick_tensor_elem_int(const wick_tensor *t, size_t n, int64_t *i, uint64_t *u,
+                          bool *is_unsigned);
+
 wick_status wick_bundled_run_case(const wick_bundled *b, uint32_t suite, uint32_t test_case,
                                   wick_method *m, const wick_verify_tolerance *tol,
                                   wick_case_result *res, wick_diag *d);

@@ -39,7 +39,7 @@ static void fail(wick_case_result *res, const char *fmt, ...) {
 
 /* ---- element access (alignment-safe; bundle data may be unaligned) ---- */
 
-static size_t elem_offset(const wick_tensor *t, size_t n) {
+size_t wick_tensor_elem_offset(const wick_tensor *t, size_t n) {
   size_t es = wick_dtype_size(t->dtype);
   if (wick_tensor_is_contiguous(t)) return n * es;
   size_t off = 0;
@@ -64,8 +64,9 @@ static uint64_t read_uint(const unsigned char *p, size_t bytes) {
   }
 }
 
-static void elem_int(const wick_tensor *t, size_t n, int64_t *i, uint64_t *u, bool *is_unsigned) {
-  const unsigned char *p = (const unsigned char *)t->data + elem_offset(t, n);
+void wick_tensor_elem_int(const wick_tensor *t, size_t n, int64_t *i, uint64_t *u,
+                          bool *is_unsigned) {
+  const unsigned char *p = (const unsigned char *)t->data + wick_tensor_elem_offset(t, n);
   *i = 0;
   *u = 0;
   *is_unsigned = false;
@@ -105,8 +106,8 @@ static void elem_int(const wick_tensor *t, size_t n, int64_t *i, uint64_t *u, bo
   }
 }
 
-static double elem_f64(const wick_tensor *t, size_t n) {
-  const unsigned char *p = (const unsigned char *)t->data + elem_offset(t, n);
+double wick_tensor_elem_f64(const wick_tensor *t, size_t n) {
+  const unsigned char *p = (const unsigned char *)t->data + wick_tensor_elem_offset(t, n);
   switch (t->dtype) {
     case WICK_F32: {
       float v;
@@ -125,7 +126,7 @@ static double elem_f64(const wick_tensor *t, size_t n) {
       int64_t i;
       uint64_t u;
       bool is_unsigned;
-      elem_int(t, n, &i, &u, &is_unsigned);
+      wick_tensor_elem_int(t, n, &i, &u, &is_unsigned);
       return is_unsigned ? (double)u : (double)i;
     }
   }
@@ -181,7 +182,7 @@ static void compare_tensor(uint32_t k, const wick_tensor *got, const wick_tensor
     double rtol, atol;
     wick_verify_tolerance_for(tol, want->dtype, &rtol, &atol);
     for (size_t i = 0; i < n; i++) {
-      double g = elem_f64(got, i), w = elem_f64(want, i), ae, re;
+      double g = wick_tensor_elem_f64(got, i), w = wick_tensor_elem_f64(want, i), ae, re;
       bool ok = close_enough(g, w, rtol, atol, &ae, &re);
       note_error(res, ae, re);
       if (!ok && bad++ == 0) {
@@ -201,8 +202,8 @@ static void compare_tensor(uint32_t k, const wick_tensor *got, const wick_tensor
     int64_t gi, wi;
     uint64_t gu, wu;
     bool gus, wus;
-    elem_int(got, i, &gi, &gu, &gus);
-    elem_int(want, i, &wi, &wu, &wus);
+    wick_tensor_elem_int(got, i, &gi, &gu, &gus);
+    wick_tensor_elem_int(want, i, &wi, &wu, &wus);
     bool equal = gus ? gu == wu : gi == wi;
     double diff = gus ? (gu > wu ? (double)(gu - wu) : (double)(wu - gu))
                       : fabs((double)gi - (double)wi);
@@ -290,8 +291,8 @@ static wick_status set_tensor_input(wick_method *method, uint32_t index, const w
     if (nbytes) memcpy(*buf, t->data, nbytes);
   } else {
     for (size_t k = 0; k < numel; k++)
-      memcpy((unsigned char *)*buf + elem_offset(&copy, k),
-             (const unsigned char *)t->data + elem_offset(t, k), es);
+      memcpy((unsigned char *)*buf + wick_tensor_elem_offset(&copy, k),
+             (const unsigned char *)t->data + wick_tensor_elem_offset(t, k), es);
   }
   return wick_method_set_input(method, index, &copy, d);
 }
