@@ -1,14 +1,20 @@
-/* wick bench: time loading and executing a method. */
+/* wick bench: time loading and executing a method; optionally under a
+ * thermal governor (--max-temp), with energy from RAPL when readable. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "wick/power.h"
 #include "wick/threadpool.h"
 
 static const char kUsage[] =
     "wick bench MODEL.pte [--data FILE.ptd]... [--method NAME] [--iters N] [--warmup W] "
-    "[--threads T] [--input FILE.npy]... [--json] [--streams N] [--profile TRACE.json]";
+    "[--threads T] [--input FILE.npy]... [--json] [--streams N] [--profile TRACE.json] "
+    "[--max-temp C [--thermal-root DIR] [--thermal-zone TYPE] [--thermal-interval MS] "
+    "[--thermal-hysteresis C]] [--powercap-root DIR]";
 
 #define DEFAULT_ITERS 1000
 #define DEFAULT_WARMUP 10
@@ -46,12 +52,37 @@ static void help(void) {
       "  --profile FILE    record every executed instruction (profiler on while\n"
       "                    timing) and write a Chrome/Perfetto trace, one track\n"
       "                    per stream; recording stops after 1M events\n"
+      "  --max-temp C      thermal governor for the timed runs: reads the hottest\n"
+      "                    zone under /sys/class/thermal at most every 100 ms; above\n"
+      "                    C it halves the threads (down to 1), then lowers the duty\n"
+      "                    cycle by 10%% per degree over (down to 10%%: after each run\n"
+      "                    it sleeps run time x (100 - duty) / duty); at or below\n"
+      "                    C - 3 it steps back: duty first, then threads doubling up\n"
+      "                    to --threads. Prints each change (throttle events) and the\n"
+      "                    final threads and duty. Batched timing is skipped.\n"
+      "  --thermal-root DIR   zones under DIR instead (default $WICK_THERMAL_ROOT,\n"
+      "                    else /sys/class/thermal)\n"
+      "  --thermal-zone TYPE  only zones of this type (e.g. x86_pkg_temp)\n"
+      "  --thermal-interval MS   least time between reads (default 100; 0: every run)\n"
+      "  --thermal-hysteresis C  release band below the limit (default 3)\n"
+      "  --powercap-root DIR  RAPL counters (intel-rapl:*/energy_uj) under DIR\n"
+      "                    (default $WICK_POWERCAP_ROOT, else /sys/class/powercap).\n"
+      "                    The energy line reports joules, mJ per run and watts per\n"
+      "                    domain over the timed runs (whole package, every process),\n"
+      "                    or 'not available: <why>' (common in VMs and containers)\n"
       "  --json            print one JSON object instead of the table, with\n"
       "                    load_ms first_ms median_ms p90_ms p99_ms min_ms mean_ms\n"
       "                    median_us p90_us p99_us min_us mean_us batched_mean_us\n"
       "                    batched_runs clock_overhead_ns ns_per_instruction\n"
       "                    batched_ns_per_instruction\n"
       "                    instructions iters warmup threads peak_rss_kb model method\n"
+      "                    energy_available energy_note energy_wall_s energy (list of\n"
+      "                    {domain joules mj_per_run watts}) thermal (null, or\n"
+      "                    {max_temp_c hysteresis_c interval_ms root zones polls\n"
+      "                    read_errors last_error throttle_events release_events\n"
+      "                    max_temp_seen_c last_temp_c final_threads final_duty_pct\n"
+      "                    events: list of {t_s temp_c threads_from threads_to\n"
+      "                    duty_from duty_to}})\n"
       "\n"
       "Exit status 0 on success, 1 on any failure (one line on stderr).\n",
       kUsage, DEFAULT_ITERS, DEFAULT_WARMUP);
@@ -110,10 +141,195 @@ typedef struct bench_result {
   uint32_t instructions;
   uint64_t iters, warmup;
   long peak_rss_kb;
+  const char *batched_skip; /* why batched timing was not run (NULL: the usual reason) */
 } bench_result;
 
+/* Energy over the timed runs, from RAPL. */
+typedef struct bench_energy {
+  bool available;
+  char note[WICK_DIAG_LEN]; /* why not, when !available */
+  wick_rapl rapl;
+  uint64_t before[WICK_RAPL_MAX_DOMAINS], after[WICK_RAPL_MAX_DOMAINS];
+  uint64_t start_ns;
+  double wall_s;
+  uint64_t runs;
+} bench_energy;
+
+/* The thermal governor's state for --max-temp. */
+typedef struct bench_thermal {
+  bool on;
+  wick_thermal zones;
+  wick_governor gov;
+  uint64_t start_ns; /* event times are printed relative to the first timed run */
+} bench_thermal;
+
+static void energy_start(bench_energy *e, const char *root) {
+  wick_diag d;
+  wick_diag_clear(&d);
+  e->available = false;
+  if (wick_rapl_open(&e->rapl, root, &d) != WICK_OK ||
+      wick_rapl_read(&e->rapl, e->before, &d) != WICK_OK) {
+    snprintf(e->note, sizeof e->note, "%s", d.msg);
+    return;
+  }
+  e->available = true;
+  e->start_ns = wick_now_ns();
+}
+
+static void energy_stop(bench_energy *e, uint64_t runs) {
+  if (!e->available) return;
+  uint64_t end = wick_now_ns();
+  wick_diag d;
+  wick_diag_clear(&d);
+  if (wick_rapl_read(&e->rapl, e->after, &d) != WICK_OK) {
+    e->available = false;
+    snprintf(e->note, sizeof e->note, "%s", d.msg);
+    return;
+  }
+  e->wall_s = (double)(end - e->start_ns) / 1e9;
+  e->runs = runs;
+}
+
+/* Joules of domain i; false when the counter cannot be trusted. */
+static bool energy_joules(const bench_energy *e, uint32_t i, double *j) {
+  uint64_t uj;
+  if (!wick_rapl_delta_uj(&e->rapl.domains[i], e->before[i], e->after[i], &uj)) return false;
+  *j = (double)uj / 1e6;
+  return true;
+}
+
+static void print_energy_text(const bench_energy *e) {
+  const char *row = "%-22s";
+  printf(row, "energy");
+  if (!e->available) {
+    printf("not available: %s\n", e->note);
+    return;
+  }
+  printf("RAPL, %" PRIu64 " timed run%s in %.3f s (counts everything on the package)\n", e->runs,
+         e->runs == 1 ? "" : "s", e->wall_s);
+  for (uint32_t i = 0; i < e->rapl.num_domains; i++) {
+    char label[64];
+    snprintf(label, sizeof label, "  %s", e->rapl.domains[i].name);
+    printf(row, label);
+    double j;
+    if (!energy_joules(e, i, &j)) {
+      printf("counter went backwards and its range is unknown\n");
+      continue;
+    }
+    printf("%.6f J, %.6f mJ per run, %.3f W\n", j, e->runs ? j * 1e3 / (double)e->runs : 0.0,
+           e->wall_s > 0 ? j / e->wall_s : 0.0);
+  }
+}
+
+static void print_energy_json(const bench_energy *e) {
+  printf(", \"energy_available\": %s, \"energy_note\": ", e->available ? "true" : "false");
+  if (e->available)
+    printf("null");
+  else
+    json_string(stdout, e->note);
+  if (e->available)
+    printf(", \"energy_wall_s\": %.6f", e->wall_s);
+  else
+    printf(", \"energy_wall_s\": null");
+  printf(", \"energy\": [");
+  for (uint32_t i = 0; e->available && i < e->rapl.num_domains; i++) {
+    double j;
+    printf("%s{\"domain\": ", i ? ", " : "");
+    json_string(stdout, e->rapl.domains[i].name);
+    if (energy_joules(e, i, &j))
+      printf(", \"joules\": %.6f, \"mj_per_run\": %.9f, \"watts\": %.6f}", j,
+             e->runs ? j * 1e3 / (double)e->runs : 0.0, e->wall_s > 0 ? j / e->wall_s : 0.0);
+    else
+      printf(", \"joules\": null, \"mj_per_run\": null, \"watts\": null}");
+  }
+  printf("]");
+}
+
+static void print_thermal_text(const bench_thermal *t) {
+  const char *row = "%-22s";
+  const wick_governor *g = &t->gov;
+  const wick_governor_config *c = &g->cfg;
+  printf(row, "thermal");
+  printf("limit %.1f C, release at or below %.1f C; hottest of %u zone%s under %s; ",
+         c->max_temp_mc / 1e3, (c->max_temp_mc - c->hysteresis_mc) / 1e3, t->zones.num_zones,
+         t->zones.num_zones == 1 ? "" : "s", t->zones.root);
+  if (c->interval_ns)
+    printf("read at most every %g ms\n", (double)c->interval_ns / 1e6);
+  else
+    printf("read before every run\n");
+  printf(row, "  readings");
+  if (g->reads)
+    printf("%" PRIu64 " (%" PRIu64 " read error%s), hottest %.1f C, last %.1f C\n", g->reads,
+           g->read_errors, g->read_errors == 1 ? "" : "s", g->max_temp_seen_mc / 1e3,
+           g->last_temp_mc / 1e3);
+  else
+    printf("none (%" PRIu64 " read error%s)\n", g->read_errors, g->read_errors == 1 ? "" : "s");
+  if (g->read_errors) {
+    printf(row, "  last read error");
+    printf("%s\n", g->last_error.msg);
+  }
+  printf(row, "  throttle events");
+  printf("%" PRIu64 " throttle, %" PRIu64 " release\n", g->throttles, g->releases);
+  for (uint32_t i = 0; i < g->num_events; i++) {
+    const wick_governor_event *e = &g->events[i];
+    char label[32];
+    snprintf(label, sizeof label, "    +%.3f s", (double)(e->now_ns - t->start_ns) / 1e9);
+    printf(row, label);
+    printf("%.1f C: %s threads %d -> %d, duty %u%% -> %u%%\n", e->temp_mc / 1e3,
+           e->threads_to < e->threads_from || e->duty_to < e->duty_from ? "throttle" : "release",
+           e->threads_from, e->threads_to, e->duty_from, e->duty_to);
+  }
+  if (g->throttles + g->releases > g->num_events) {
+    printf(row, "    ...");
+    printf("%" PRIu64 " later events not listed\n", g->throttles + g->releases - g->num_events);
+  }
+  printf(row, "  final");
+  printf("threads %d, duty %u%%", g->threads, g->duty_pct);
+  if (g->duty_pct < 100)
+    printf(" (sleeps %.2f x the run time after each run)",
+           (double)(100 - g->duty_pct) / (double)g->duty_pct);
+  printf("\n");
+}
+
+static void print_thermal_json(const bench_thermal *t) {
+  printf(", \"thermal\": ");
+  if (!t->on) {
+    printf("null");
+    return;
+  }
+  const wick_governor *g = &t->gov;
+  const wick_governor_config *c = &g->cfg;
+  printf("{\"max_temp_c\": %.3f, \"hysteresis_c\": %.3f, \"interval_ms\": %.3f, \"root\": ",
+         c->max_temp_mc / 1e3, c->hysteresis_mc / 1e3, (double)c->interval_ns / 1e6);
+  json_string(stdout, t->zones.root);
+  printf(", \"zones\": %u, \"polls\": %" PRIu64 ", \"read_errors\": %" PRIu64
+         ", \"last_error\": ",
+         t->zones.num_zones, g->polls, g->read_errors);
+  if (g->read_errors)
+    json_string(stdout, g->last_error.msg);
+  else
+    printf("null");
+  printf(", \"throttle_events\": %" PRIu64 ", \"release_events\": %" PRIu64, g->throttles,
+         g->releases);
+  if (g->reads)
+    printf(", \"max_temp_seen_c\": %.3f, \"last_temp_c\": %.3f", g->max_temp_seen_mc / 1e3,
+           g->last_temp_mc / 1e3);
+  else
+    printf(", \"max_temp_seen_c\": null, \"last_temp_c\": null");
+  printf(", \"final_threads\": %d, \"final_duty_pct\": %u, \"events\": [", g->threads,
+         g->duty_pct);
+  for (uint32_t i = 0; i < g->num_events; i++) {
+    const wick_governor_event *e = &g->events[i];
+    printf("%s{\"t_s\": %.6f, \"temp_c\": %.3f, \"threads_from\": %d, \"threads_to\": %d, "
+           "\"duty_from\": %u, \"duty_to\": %u}",
+           i ? ", " : "", (double)(e->now_ns - t->start_ns) / 1e9, e->temp_mc / 1e3,
+           e->threads_from, e->threads_to, e->duty_from, e->duty_to);
+  }
+  printf("]}");
+}
+
 static void print_text(const char *model, const char *method, unsigned threads,
-                       const bench_result *r) {
+                       const bench_result *r, const bench_energy *en, const bench_thermal *th) {
   const char *row = "%-22s";
   printf(row, "model");
   printf("%s, method '%s' (%u instruction%s)\n", model, method, r->instructions,
@@ -141,6 +357,8 @@ static void print_text(const char *model, const char *method, unsigned threads,
            " runs in one clock window, median of %d windows; "
            "no clock read per run)\n",
            r->batched_ns / 1e3, r->batched_runs, BATCH_WINDOWS);
+  else if (r->batched_skip)
+    printf("not measured (%s)\n", r->batched_skip);
   else
     printf("not measured (runs take over %.0f us, so the clock cost is negligible)\n",
            BATCH_MAX_MEDIAN_NS / 1e3);
@@ -159,10 +377,12 @@ static void print_text(const char *model, const char *method, unsigned threads,
   printf("%ld KiB\n", r->peak_rss_kb);
   printf(row, "threads");
   printf("%u\n", threads);
+  print_energy_text(en);
+  if (th->on) print_thermal_text(th);
 }
 
 static void print_json(const char *model, const char *method, unsigned threads,
-                       const bench_result *r) {
+                       const bench_result *r, const bench_energy *en, const bench_thermal *th) {
   printf("{\"model\": ");
   json_string(stdout, model);
   printf(", \"method\": ");
@@ -193,7 +413,10 @@ static void print_json(const char *model, const char *method, unsigned threads,
     printf(", \"batched_ns_per_instruction\": %.3f", r->batched_ns / r->instructions);
   else
     printf(", \"batched_ns_per_instruction\": null");
-  printf(", \"peak_rss_kb\": %ld}\n", r->peak_rss_kb);
+  printf(", \"peak_rss_kb\": %ld", r->peak_rss_kb);
+  print_energy_json(en);
+  print_thermal_json(th);
+  printf("}\n");
 }
 
 /* Executes once, printing an error on failure. */
@@ -224,6 +447,16 @@ int cmd_bench(int argc, char **argv) {
   memset(&keep, 0, sizeof keep);
   uint64_t *samples = NULL;
   wick_threadpool *pool = NULL;
+  /* --max-temp and energy */
+  double max_temp = 0, hysteresis = 3.0;
+  bool max_temp_given = false;
+  uint64_t interval_ms = 100;
+  const char *thermal_root = NULL, *thermal_zone = NULL, *powercap_root = NULL;
+  const char *needs_max_temp = NULL; /* a thermal option given without --max-temp */
+  static bench_energy energy;
+  static bench_thermal thermal;
+  memset(&energy, 0, sizeof energy);
+  memset(&thermal, 0, sizeof thermal);
   if (data == NULL || inputs == NULL) {
     cli_error("bench: out of memory");
     goto done;
@@ -285,6 +518,50 @@ int cmd_bench(int argc, char **argv) {
         }
         continue;
       }
+      if ((r = cli_option(argc, argv, &i, "--max-temp", &v, "bench")) != 0) {
+        if (r < 0) goto done;
+        if (!cli_parse_double(v, &max_temp) || max_temp <= -273 || max_temp > 1000) {
+          cli_usage_error("bench", kUsage, "--max-temp needs degrees Celsius (e.g. 70), got '%s'",
+                          v);
+          goto done;
+        }
+        max_temp_given = true;
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--thermal-hysteresis", &v, "bench")) != 0) {
+        if (r < 0) goto done;
+        if (!cli_parse_double(v, &hysteresis) || hysteresis < 0 || hysteresis > 100) {
+          cli_usage_error("bench", kUsage,
+                          "--thermal-hysteresis needs degrees from 0 to 100, got '%s'", v);
+          goto done;
+        }
+        needs_max_temp = "--thermal-hysteresis";
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--thermal-interval", &v, "bench")) != 0) {
+        if (r < 0) goto done;
+        if (!cli_parse_u64(v, &interval_ms) || interval_ms > 3600000) {
+          cli_usage_error("bench", kUsage,
+                          "--thermal-interval needs milliseconds from 0 to 3600000, got '%s'", v);
+          goto done;
+        }
+        needs_max_temp = "--thermal-interval";
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--thermal-root", &thermal_root, "bench")) != 0) {
+        if (r < 0) goto done;
+        needs_max_temp = "--thermal-root";
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--thermal-zone", &thermal_zone, "bench")) != 0) {
+        if (r < 0) goto done;
+        needs_max_temp = "--thermal-zone";
+        continue;
+      }
+      if ((r = cli_option(argc, argv, &i, "--powercap-root", &powercap_root, "bench")) != 0) {
+        if (r < 0) goto done;
+        continue;
+      }
       if ((r = cli_option(argc, argv, &i, "--threads", &v, "bench")) != 0) {
         if (r < 0) goto done;
         if (!cli_parse_u64(v, &threads) || threads < 1 || threads > 4096) {
@@ -307,6 +584,35 @@ int cmd_bench(int argc, char **argv) {
   if (model == NULL) {
     cli_usage_error("bench", kUsage, "missing MODEL argument");
     goto done;
+  }
+  if (needs_max_temp && !max_temp_given) {
+    cli_usage_error("bench", kUsage, "%s needs --max-temp", needs_max_temp);
+    goto done;
+  }
+  if (streams > 0 && (max_temp_given || powercap_root)) {
+    cli_usage_error("bench", kUsage, "%s is not supported with --streams",
+                    max_temp_given ? "--max-temp" : "--powercap-root");
+    goto done;
+  }
+  if (max_temp_given) {
+    wick_diag d;
+    wick_diag_clear(&d);
+    if (wick_thermal_open(&thermal.zones, thermal_root, thermal_zone, &d) != WICK_OK) {
+      cli_error("bench: --max-temp: %s", d.msg);
+      goto done;
+    }
+    if (thermal.zones.num_skipped)
+      cli_note("bench: thermal: %u zone%s left out, first: %s", thermal.zones.num_skipped,
+               thermal.zones.num_skipped == 1 ? "" : "s", thermal.zones.skipped);
+    wick_governor_config gc;
+    wick_governor_config_default(&gc, max_temp, (int)threads);
+    gc.hysteresis_mc = (int32_t)(hysteresis * 1000.0 + 0.5);
+    gc.interval_ns = interval_ms * 1000000ull;
+    if (wick_governor_init(&thermal.gov, &gc, &d) != WICK_OK) {
+      cli_error("bench: --max-temp: %s", d.msg);
+      goto done;
+    }
+    thermal.on = true;
   }
   if (threads > 1) {
     pool = wick_threadpool_create((int)threads);
@@ -358,10 +664,21 @@ int cmd_bench(int argc, char **argv) {
   }
   uint64_t n = 0;
   double sum = 0;
+  energy_start(&energy, powercap_root);
   start = wick_now_ns();
+  thermal.start_ns = start;
   for (; n < iters; n++) {
     wick_diag d;
     wick_diag_clear(&d);
+    if (thermal.on && wick_governor_poll(&thermal.gov, &thermal.zones, wick_now_ns()) &&
+        thermal.gov.threads != wick_threadpool_size(pool)) {
+      /* the governor changed the thread count: a pool of the new size */
+      wick_threadpool_destroy(pool);
+      pool = NULL;
+      if (thermal.gov.threads > 1 && (pool = wick_threadpool_create(thermal.gov.threads)) == NULL)
+        cli_note("bench: cannot start %d threads; running on one", thermal.gov.threads);
+      wick_method_set_threadpool(lm.method, pool);
+    }
     uint64_t a = wick_now_ns();
     wick_status s = wick_method_execute(lm.method, &d);
     uint64_t b = wick_now_ns();
@@ -371,12 +688,19 @@ int cmd_bench(int argc, char **argv) {
     }
     samples[n] = b - a;
     sum += (double)(b - a);
+    if (thermal.on && thermal.gov.duty_pct < 100) {
+      uint64_t ns = wick_governor_sleep_ns(&thermal.gov, b - a);
+      struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+      while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+      }
+    }
     if (!iters_given && b - start > DEFAULT_BUDGET_NS) {
       n++;
       break;
     }
   }
   res.iters = n;
+  energy_stop(&energy, n);
   qsort(samples, (size_t)n, sizeof *samples, cmp_u64);
   res.median_ns = median_of(samples, (size_t)n);
   res.p90_ns = (double)percentile(samples, (size_t)n, 90);
@@ -387,7 +711,9 @@ int cmd_bench(int argc, char **argv) {
 
   /* Runs this short are dominated by the clock reads around them: also time
    * many runs in one window. */
-  if (res.median_ns < (double)BATCH_MAX_MEDIAN_NS) {
+  if (thermal.on)
+    res.batched_skip = "the thermal governor is on";
+  else if (res.median_ns < (double)BATCH_MAX_MEDIAN_NS) {
     double per = res.median_ns > 1 ? res.median_ns : 1;
     uint64_t k = (uint64_t)((double)BATCH_WINDOW_NS / per);
     if (k < 1000) k = 1000;
@@ -406,9 +732,9 @@ int cmd_bench(int argc, char **argv) {
   res.peak_rss_kb = wick_peak_rss_kb();
 
   if (json)
-    print_json(model, name, (unsigned)threads, &res);
+    print_json(model, name, (unsigned)threads, &res, &energy, &thermal);
   else
-    print_text(model, name, (unsigned)threads, &res);
+    print_text(model, name, (unsigned)threads, &res, &energy, &thermal);
   if (fflush(stdout) != 0) {
     cli_error("bench: cannot write to standard output");
     goto done;
