@@ -18,6 +18,13 @@
  *                  trailing dims; sums in double lanes)
  *   softmax.c      aten::_softmax.out / _log_softmax.out along the innermost
  *                  dim (float32), with the vector exp wko_exp_f32
+ *   gemv.c         mm / addmm / bmm with 1-8 rows (row-major B read once)
+ *   elementwise.c  add / sub / mul (float32, broadcast runs)
+ *   where.c        where.self_out (4-byte elements, broadcast runs)
+ *   permute.c      permute_copy (memcpy runs / tiled transposes)
+ *   qlinear_dyn.c  wick::linear_dq8 (dynamic int8, VNNI / AVX2)
+ *   qconv.c        cortex_m:: int8 conv / depthwise / linear, bit-exact with
+ *                  the portable CMSIS-NN arithmetic (VNNI / AVX2)
  *   register.c     the kernel table and wick_optimized_register()
  *
  * Every kernel handles float32 in the default dim order (plus the strided
@@ -200,6 +207,17 @@ WKO_KERNEL(wko_log_softmax_out);
  * relative error <= 1.5e-7, NaN for NaN, inf above 88.72, and 0 below
  * ln(FLT_MIN) ~ -87.34 (no denormal results) and for -inf. y may be x. */
 void wko_exp_f32(float *y, const float *x, int64_t n);
+/* cortex_m:: int8 conv / linear, bit-exact with the portable kernels (qconv.c) */
+WKO_KERNEL(wko_cm_quantized_conv2d_out);
+WKO_KERNEL(wko_cm_quantized_conv2d_nhwc_out);
+WKO_KERNEL(wko_cm_quantized_linear_out);
+WKO_SCRATCH(wko_cm_quantized_conv2d_scratch);
+WKO_SCRATCH(wko_cm_quantized_conv2d_nhwc_scratch);
+WKO_SCRATCH(wko_cm_quantized_linear_scratch);
+WKO_KERNEL(wko_cm_quantized_depthwise_conv2d_out);
+WKO_KERNEL(wko_cm_quantized_depthwise_conv2d_nhwc_out);
+WKO_SCRATCH(wko_cm_quantized_depthwise_conv2d_scratch);
+WKO_SCRATCH(wko_cm_quantized_depthwise_conv2d_nhwc_scratch);
 
 
 #endif

@@ -26,6 +26,11 @@ const wick_kernel wick_optimized_kernels[] = {
     {"aten::native_layer_norm.out", "TIttd|TTT", wko_native_layer_norm_out, NULL},
     {"aten::_softmax.out", "TibT", wko_softmax_out, NULL},
     {"aten::_log_softmax.out", "TibT", wko_log_softmax_out, NULL},
+    {"cortex_m::quantized_conv2d.out", "TTtIIIiiTTiiTT", wko_cm_quantized_conv2d_out, wko_cm_quantized_conv2d_scratch},
+    {"cortex_m::quantized_conv2d_nhwc.out", "TTtIIIiiTTiiTT", wko_cm_quantized_conv2d_nhwc_out, wko_cm_quantized_conv2d_nhwc_scratch},
+    {"cortex_m::quantized_linear.out", "TTttiiiIIiiT", wko_cm_quantized_linear_out, wko_cm_quantized_linear_scratch},
+    {"cortex_m::quantized_depthwise_conv2d.out", "TTtIIIiiiTTiiTT", wko_cm_quantized_depthwise_conv2d_out, wko_cm_quantized_depthwise_conv2d_scratch},
+    {"cortex_m::quantized_depthwise_conv2d_nhwc.out", "TTtIIIiiiTTiiTT", wko_cm_quantized_depthwise_conv2d_nhwc_out, wko_cm_quantized_depthwise_conv2d_nhwc_scratch},
 };
 const size_t wick_optimized_kernel_count = sizeof wick_optimized_kernels / sizeof wick_optimized_kernels[0];
 
