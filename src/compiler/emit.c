@@ -39,7 +39,7 @@ static int32_t ev(emitter *e, int32_t id) {
     case WICK_VAL_INT: out = wick_pte_int(e->m, v->i); break;
     case WICK_VAL_BOOL: out = wick_pte_bool(e->m, v->i != 0); break;
     case WICK_VAL_DOUBLE: out = wick_pte_double(e->m, v->d); break;
-    case WICK_VAL_NONE: out = wick_pte_none(e->m); break;
+    case WICK_VAL_NONE: out = wick_pte_null(e->m); break;
     case WICK_VAL_STRING: out = wick_pte_string(e->m, v->str); break;
     case WICK_VAL_INT_LIST: out = wick_pte_int_list_of(e->m, v->ints, v->n); break;
     case WICK_VAL_DOUBLE_LIST: out = wick_pte_double_list(e->m, v->dbls, v->n); break;
@@ -57,7 +57,7 @@ static int32_t ev(emitter *e, int32_t id) {
       free(items);
       break;
     }
-    default: out = wick_pte_none(e->m); break;
+    default: out = wick_pte_null(e->m); break;
   }
   e->ev[id] = out;
   return out;

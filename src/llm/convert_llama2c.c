@@ -415,7 +415,7 @@ wick_status wick_llm_build_program(const wick_llama2c_config *cfg,
   int view = wick_pte_int_list_of(m, (const int64_t[]){-1, D}, 2);
   int zero = wick_pte_int(m, 0);
   int minus1 = wick_pte_int(m, -1);
-  int none = wick_pte_none(m);
+  int none = wick_pte_null(m);
 
   if (q8)
     kernel(m, "quantized_decomposed::embedding_byte", "out",
