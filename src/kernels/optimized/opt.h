@@ -25,6 +25,8 @@
  *   qlinear_dyn.c  wick::linear_dq8 (dynamic int8, VNNI / AVX2)
  *   qconv.c        cortex_m:: int8 conv / depthwise / linear, bit-exact with
  *                  the portable CMSIS-NN arithmetic (VNNI / AVX2)
+ *   qelem.c        cortex_m:: int8 add, max pool (NCHW), quantize / dequantize
+ *                  per tensor, byte-identical with the portable kernels
  *   register.c     the kernel table and wick_optimized_register()
  *
  * Every kernel handles float32 in the default dim order (plus the strided
@@ -218,6 +220,12 @@ WKO_KERNEL(wko_cm_quantized_depthwise_conv2d_out);
 WKO_KERNEL(wko_cm_quantized_depthwise_conv2d_nhwc_out);
 WKO_SCRATCH(wko_cm_quantized_depthwise_conv2d_scratch);
 WKO_SCRATCH(wko_cm_quantized_depthwise_conv2d_nhwc_scratch);
+/* cortex_m:: int8 add / max pool / quantize / dequantize, byte-identical
+ * with the portable kernels (qelem.c) */
+WKO_KERNEL(wko_cm_quantized_add_out);
+WKO_KERNEL(wko_cm_quantized_max_pool2d_out);
+WKO_KERNEL(wko_q_quantize_per_tensor_out);
+WKO_KERNEL(wko_cm_dequantize_per_tensor_out);
 
 
 #endif

@@ -31,6 +31,11 @@ const wick_kernel wick_optimized_kernels[] = {
     {"cortex_m::quantized_linear.out", "TTttiiiIIiiT", wko_cm_quantized_linear_out, wko_cm_quantized_linear_scratch},
     {"cortex_m::quantized_depthwise_conv2d.out", "TTtIIIiiiTTiiTT", wko_cm_quantized_depthwise_conv2d_out, wko_cm_quantized_depthwise_conv2d_scratch},
     {"cortex_m::quantized_depthwise_conv2d_nhwc.out", "TTtIIIiiiTTiiTT", wko_cm_quantized_depthwise_conv2d_nhwc_out, wko_cm_quantized_depthwise_conv2d_nhwc_scratch},
+    {"cortex_m::quantized_add.out", "TiiiTiiiiiiiiT", wko_cm_quantized_add_out, NULL},
+    {"cortex_m::quantized_max_pool2d.out", "TIIIIbiiiiT", wko_cm_quantized_max_pool2d_out, NULL},
+    {"cortex_m::quantize_per_tensor.out", "TdiiiiT", wko_q_quantize_per_tensor_out, NULL},
+    {"quantized_decomposed::quantize_per_tensor.out", "TdiiiiT", wko_q_quantize_per_tensor_out, NULL},
+    {"cortex_m::dequantize_per_tensor.out", "TdiiiiT", wko_cm_dequantize_per_tensor_out, NULL},
 };
 const size_t wick_optimized_kernel_count = sizeof wick_optimized_kernels / sizeof wick_optimized_kernels[0];
 
