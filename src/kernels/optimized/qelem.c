@@ -536,6 +536,7 @@ QE256 static void qe_hmax256(const int8_t *const *src, int nt, int64_t n, int8_t
 #endif
 
 static void qe_vmax_row(int path, int8_t *dst, const int8_t *src, int64_t n) {
+  (void)path;
 #ifdef QE_X86
   if (path == WKO_QE_AVX512) {
     qe_vmax512(dst, src, n);
