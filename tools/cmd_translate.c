@@ -25,7 +25,7 @@ static void help(void) {
          "                 (default: $WICK_TRANSLATE_MODEL, else the embedded model\n"
          "                 models/de-en of the source tree or the installed copy)\n"
          "  --beam K       beam width (default 4; 1 = greedy; at most the decoder's batch)\n"
-         "  --alpha A      length penalty exponent (default 0.6)\n"
+         "  --alpha A      length penalty exponent (default 1.5)\n"
          "  --threads N    kernel threads (default 1; 0 = one per core)\n"
          "  --input FILE   German text, one sentence per line\n"
          "  --bench        after translating, print median / p90 / mean latency,\n"

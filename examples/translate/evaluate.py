@@ -45,7 +45,7 @@ def main():
     ap.add_argument("--split", default="val")
     ap.add_argument("--data-dir", default=os.path.join(HERE, "data"))
     ap.add_argument("--beam", type=int, default=4)
-    ap.add_argument("--alpha", type=float, default=0.6)
+    ap.add_argument("--alpha", type=float, default=1.5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--wick", default=os.path.join(ROOT, "build", "wick"))

@@ -519,7 +519,7 @@ class Translator:
     >>> t.last  # tokens, decoder steps and latency of the last call
     """
 
-    def __init__(self, model_dir, beam=4, alpha=0.6, threads=1):
+    def __init__(self, model_dir, beam=4, alpha=1.5, threads=1):
         _load_lib()
         opt = _lib.wick_translate_defaults()
         opt.beam, opt.alpha, opt.threads = int(beam), float(alpha), int(threads)

@@ -64,7 +64,7 @@ wick_translate_options wick_translate_defaults(void) {
   wick_translate_options o;
   memset(&o, 0, sizeof o);
   o.beam = 4;
-  o.alpha = 0.6;
+  o.alpha = 1.5;
   o.max_len_a = 1.5;
   o.max_len_b = 10.0;
   o.threads = 1;
