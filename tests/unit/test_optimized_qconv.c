@@ -73,7 +73,7 @@ static void conv_case(wick_threadpool *pool) {
   fill_i8(xd, xn);
   fill_i8(wd, wn);
   for (int64_t i = 0; i < cout; i++) bias[i] = (int32_t)rr(-40000, 40000);
-  if (rnd() % 8 == 0) bias[0] = (int32_t)rnd() << 8; /* large: wraps in the reference too */
+  if (rnd() % 8 == 0) bias[0] = (int32_t)((uint32_t)rnd() << 8); /* large: wraps in the reference too */
   rand_requant(mult, shift, cout);
   int has_bias = rnd() % 4 != 0;
   int64_t io = rr(-127, 128), oo = rr(-128, 127);
