@@ -6,7 +6,7 @@
  *   test_spm                 the tiny fixture model (always available)
  *   test_spm --multi30k      the translation model (models/de-en/spm.model or
  *                            examples/translate/data/spm.model) against
- *                            tests/fixtures/spm/multi30k_val_expected.txt;
+ *                            tests/fixtures/spm/real_model_expected.txt;
  *                            exit 77 (skipped) when neither model exists
  *   test_spm --encode MODEL  reads lines (raw bytes) from stdin and prints
  *                            "ids<TAB>hex(decode(ids))" per line, for
@@ -289,7 +289,7 @@ static void test_tiny(void) {
 static int run_multi30k(void) {
   const char *cands[2] = {"models/de-en/spm.model", "examples/translate/data/spm.model"};
   char path[1200], exp[1200];
-  snprintf(exp, sizeof exp, "%s/tests/fixtures/spm/multi30k_val_expected.txt", src_dir());
+  snprintf(exp, sizeof exp, "%s/tests/fixtures/spm/real_model_expected.txt", src_dir());
   struct stat st;
   int found = -1;
   for (int i = 0; i < 2 && found < 0; i++) {
