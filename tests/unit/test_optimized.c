@@ -33,6 +33,7 @@
 
 #include "compiler/pte_writer.h"
 #include "harness.h"
+#include "opt_kernel_test.h"
 #include "kernels/optimized/opt.h"
 #include "wick/backend.h"
 #include "wick/threadpool.h"
@@ -93,64 +94,6 @@ static void tb_abs(tbuf *dst, const tbuf *src) {
   for (size_t i = 0; i < src->n; i++) dst->data[i] = fabsf(src->data[i]);
 }
 
-static wick_value vt(wick_tensor *t) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_TENSOR;
-  v.u.t = t;
-  return v;
-}
-static wick_value vi(int64_t i) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_INT;
-  v.u.i = i;
-  return v;
-}
-static wick_value vd(double d) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_DOUBLE;
-  v.u.d = d;
-  return v;
-}
-static wick_value vb(bool b) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_BOOL;
-  v.u.b = b;
-  return v;
-}
-static wick_value vnone(void) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_NONE;
-  return v;
-}
-static wick_value vil(int64_t *items, uint32_t n) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_INT_LIST;
-  v.u.il.items = items;
-  v.u.il.n = n;
-  return v;
-}
-
-/* ---- running kernels ------------------------------------------------------------ */
-
-static const wick_kernel *in_table(const wick_kernel *t, size_t n, const char *name) {
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(t[i].name, name) == 0) return &t[i];
-  return NULL;
-}
-static const wick_kernel *portable(const char *name) {
-  return in_table(wick_portable_kernels, wick_portable_kernel_count, name);
-}
-static const wick_kernel *optimized(const char *name) {
-  return in_table(wick_optimized_kernels, wick_optimized_kernel_count, name);
-}
-
-static wick_diag g_diag;
 
 /* Calls k with scratch memory sized by its scratch function (scratch_ok
  * false: none at all, which must make it fall back). */

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "opt_kernel_test.h"
 #include "kernels/optimized/opt.h"
 #include "wick/backend.h"
 #include "wick/threadpool.h"
@@ -45,63 +46,6 @@ static uint32_t rnd_u32(void) {
 static int rnd_int(int lo, int hi) { return lo + (int)(rnd_u32() % (uint32_t)(hi - lo + 1)); }
 static float rnd_float(void) { return (float)rnd_u32() / 2147483648.0f - 1.0f; }
 
-static wick_value vt(wick_tensor *t) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_TENSOR;
-  v.u.t = t;
-  return v;
-}
-static wick_value vi(int64_t i) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_INT;
-  v.u.i = i;
-  return v;
-}
-static wick_value vb(bool b) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_BOOL;
-  v.u.b = b;
-  return v;
-}
-static wick_value vd(double d) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_DOUBLE;
-  v.u.d = d;
-  return v;
-}
-static wick_value vnone(void) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_NONE;
-  return v;
-}
-static wick_value vil(int64_t *items, uint32_t n) {
-  wick_value v;
-  memset(&v, 0, sizeof v);
-  v.kind = WICK_VAL_INT_LIST;
-  v.u.il.items = items;
-  v.u.il.src = NULL;
-  v.u.il.n = n;
-  return v;
-}
-
-static const wick_kernel *in_table(const wick_kernel *t, size_t n, const char *name) {
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(t[i].name, name) == 0) return &t[i];
-  return NULL;
-}
-static const wick_kernel *portable(const char *name) {
-  return in_table(wick_portable_kernels, wick_portable_kernel_count, name);
-}
-static const wick_kernel *optimized(const char *name) {
-  return in_table(wick_optimized_kernels, wick_optimized_kernel_count, name);
-}
-
-static wick_diag g_diag;
 
 static wick_status run(const wick_kernel *k, wick_value *vals, uint32_t n, wick_threadpool *pool) {
   wick_value *argv[16];
