@@ -18,6 +18,7 @@
 
 #include "compiler/pte_writer.h"
 #include "harness.h"
+#include "mlp_pte.h"
 #include "wick/compiler.h"
 #include "wick/swap.h"
 #include "wick/util.h"
@@ -165,7 +166,7 @@ out:
 
 /* ---- the model slot --------------------------------------------------- */
 
-enum { IN = 16, HID = 32, OUT = 4, READERS = 4, RUNS = 2000 };
+enum { READERS = 4, RUNS = 2000 };
 
 static uint32_t g_seed = 4242u;
 static float frand(void) {
@@ -181,12 +182,8 @@ static uint8_t *make_mlp(size_t *size, bool with_digest, bool wrong_digest) {
   for (int i = 0; i < HID; i++) b1[i] = frand() * 0.1f;
   for (int i = 0; i < HID * OUT; i++) w2t[i] = frand() * 0.5f;
   for (int i = 0; i < OUT; i++) b2[i] = frand() * 0.1f;
-  wick_diag d = {WICK_OK, ""};
   wick_pte_writer *w = wick_pte_writer_new();
-  uint32_t c_w1 = wick_pte_add_constant(w, w1t, sizeof w1t);
-  uint32_t c_b1 = wick_pte_add_constant(w, b1, sizeof b1);
-  uint32_t c_w2 = wick_pte_add_constant(w, w2t, sizeof w2t);
-  uint32_t c_b2 = wick_pte_add_constant(w, b2, sizeof b2);
+  mlp_pte_add(w, w1t, b1, w2t, b2);
   if (with_digest) {
     wick_sha256_ctx s;
     wick_sha256_init(&s);
@@ -203,29 +200,7 @@ static uint8_t *make_mlp(size_t *size, bool with_digest, bool wrong_digest) {
                      hex);
     wick_pte_add_named_data(w, WICK_METADATA_KEY, text, (size_t)n);
   }
-  wick_pte_method *m = wick_pte_add_method(w, "forward");
-  uint32_t arena = wick_pte_add_arena(m, 336);
-  int x = wick_pte_planned_tensor(m, WICK_F32, 2, (int32_t[]){1, IN}, arena, 0);
-  int h = wick_pte_planned_tensor(m, WICK_F32, 2, (int32_t[]){1, HID}, arena, 64);
-  int r = wick_pte_planned_tensor(m, WICK_F32, 2, (int32_t[]){1, HID}, arena, 192);
-  int y = wick_pte_planned_tensor(m, WICK_F32, 2, (int32_t[]){1, OUT}, arena, 320);
-  int W1 = wick_pte_const_tensor(m, WICK_F32, 2, (int32_t[]){IN, HID}, c_w1);
-  int B1 = wick_pte_const_tensor(m, WICK_F32, 1, (int32_t[]){HID}, c_b1);
-  int W2 = wick_pte_const_tensor(m, WICK_F32, 2, (int32_t[]){HID, OUT}, c_w2);
-  int B2 = wick_pte_const_tensor(m, WICK_F32, 1, (int32_t[]){OUT}, c_b2);
-  int one = wick_pte_int(m, 1);
-  wick_pte_kernel_named(m, "aten::addmm", "out", (int32_t[]){B1, x, W1, one, one, h, h}, 7);
-  wick_pte_kernel_named(m, "aten::relu", "out", (int32_t[]){h, r, r}, 3);
-  wick_pte_kernel_named(m, "aten::addmm", "out", (int32_t[]){B2, r, W2, one, one, y, y}, 7);
-  wick_pte_set_inputs(m, (int32_t[]){x}, 1);
-  wick_pte_set_outputs(m, (int32_t[]){y}, 1);
-  uint8_t *pte = NULL;
-  if (wick_pte_writer_finish(w, &pte, size, &d) != WICK_OK) {
-    fprintf(stderr, "writer: %s\n", d.msg);
-    pte = NULL;
-  }
-  wick_pte_writer_free(w);
-  return pte;
+  return mlp_pte_finish(w, size);
 }
 
 static wick_status set_x(wick_method *m, const float *x, wick_diag *d) {
