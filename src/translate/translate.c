@@ -433,7 +433,7 @@ static size_t sanitize_utf8(const char *s, size_t n, char *buf, size_t cap, int 
 
 static inline float *f32_of(wick_tensor *t) { return (float *)t->data; }
 
-/* One row's log-softmax into tr->logp, with <pad> and <s> forbidden. */
+/* One row's log-softmax into tr->logp (decoders that return logits). */
 static void log_softmax_row(wick_translator *tr, const float *x) {
   int32_t V = tr->V;
   float mx = -INFINITY;
@@ -442,8 +442,6 @@ static void log_softmax_row(wick_translator *tr, const float *x) {
   for (int32_t v = 0; v < V; v++) sum += exp((double)(x[v] - mx));
   float lse = mx + (float)log(sum);
   for (int32_t v = 0; v < V; v++) tr->logp[v] = x[v] - lse;
-  tr->logp[tr->pad_id] = -INFINITY;
-  tr->logp[tr->bos_id] = -INFINITY;
 }
 
 typedef struct cand {
@@ -553,17 +551,15 @@ wick_status wick_translate_ids(wick_translator *tr, const int32_t *src, size_t n
     int nc = 0;
     for (int b = 0; b < k; b++) {
       if (tr->scores[b] == -INFINITY) continue;
-      const float *row = (const float *)lg->data + (size_t)b * tr->V;
-      if (io->log_probs) {
-        memcpy(tr->logp, row, (size_t)tr->V * sizeof(float));
-        tr->logp[tr->pad_id] = -INFINITY;
-        tr->logp[tr->bos_id] = -INFINITY;
-      } else {
-        log_softmax_row(tr, row);
+      const float *lp = (const float *)lg->data + (size_t)b * tr->V;
+      if (!io->log_probs) { /* older exports return logits */
+        log_softmax_row(tr, lp);
+        lp = tr->logp;
       }
       float base = tr->scores[b];
       for (int32_t v = 0; v < tr->V; v++) {
-        float sc = base + tr->logp[v];
+        if (v == tr->pad_id || v == tr->bos_id) continue; /* never produced */
+        float sc = base + lp[v];
         if (nc < 2 * k || sc > c[nc - 1].s) cand_push(c, &nc, 2 * k, sc, b, v);
       }
     }
